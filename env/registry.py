@@ -1,0 +1,100 @@
+"""Find environments by name: built-ins, installed plugins, or `package.module:ClassName`.
+
+A third-party package registers its environment under the entry-point group
+`selfplay.environments`:
+
+    [project.entry-points."selfplay.environments"]
+    reverse_words = "my_envs.reverse:ReverseWords"
+
+Modules are imported only when their name is asked for, so a broken plugin
+only affects runs that use it.
+
+    >>> get_environment("arithmetic", answer_format="boxed")
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+
+from env.environment import Environment
+
+ENTRY_POINT_GROUP = "selfplay.environments"
+
+BUILTINS = {
+    "arithmetic": "env.arithmetic:Arithmetic",
+    "algebra": "env.algebra:Algebra",
+    "countdown": "env.countdown:Countdown",
+    "sort_words": "env.sort_words:SortWords",
+}
+
+
+@dataclass(frozen=True)
+class EnvironmentInfo:
+    """One row of `selfplay envs list`."""
+
+    name: str
+    source: str  # distribution that provides it, "selfplay" for built-ins
+    target: str  # "package.module:ClassName"
+    difficulties: list[int]
+    description: str
+
+
+def get_environment(spec: str, **options) -> Environment:
+    """An environment instance from a registered name or a `package.module:ClassName` reference.
+
+    Options (e.g. `answer_format="boxed"`) go to the environment's constructor.
+    """
+    return environment_class(spec)(**options)
+
+
+def environment_class(spec: str) -> type[Environment]:
+    """The class behind `spec`; KeyError with the known names and the closest match if unknown."""
+    target = spec if ":" in spec else _targets().get(spec)
+    if target is None:
+        known = sorted(_targets())
+        close = difflib.get_close_matches(spec, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise KeyError(f"unknown environment {spec!r}{hint} (known: {', '.join(known)})")
+    return _import_class(spec, target)
+
+
+def list_environments() -> list[EnvironmentInfo]:
+    """Every environment that can be loaded by name, built-ins first, then plugins by name."""
+    infos = []
+    sources = _sources()
+    for name, target in _targets().items():
+        cls = _import_class(name, target)
+        infos.append(EnvironmentInfo(name, sources[name], target, sorted(cls.levels), cls.description))
+    return infos
+
+
+def _targets() -> dict[str, str]:
+    targets = dict(BUILTINS)
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        targets.setdefault(entry_point.name, entry_point.value)
+    return targets
+
+
+def _sources() -> dict[str, str]:
+    sources = {name: "selfplay" for name in BUILTINS}
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        distribution = entry_point.dist.name if entry_point.dist is not None else "?"
+        sources.setdefault(entry_point.name, distribution)
+    return sources
+
+
+def _import_class(spec: str, target: str) -> type[Environment]:
+    module_name, _, class_name = target.partition(":")
+    if not module_name or not class_name:
+        raise KeyError(f"environment {spec!r}: expected 'package.module:ClassName', got {target!r}")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise KeyError(f"environment {spec!r}: cannot import module {module_name!r} ({error})") from None
+    cls = getattr(module, class_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, Environment)):
+        raise KeyError(f"environment {spec!r}: {target!r} is not a subclass of env.Environment")
+    return cls
