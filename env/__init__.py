@@ -14,7 +14,7 @@ from env.answers import ANSWER_FORMATS, AnswerFormat, answer_format
 from env.environment import Environment
 from env.errors import AnswerError
 from env.problem import Draft, Problem, Verdict
-from env.registry import EnvironmentInfo, environment_class, get_environment, list_environments
+from env.registry import EnvironmentInfo, EnvironmentSpec, environment_class, get_environment, list_environments
 
 __all__ = [
     "ANSWER_FORMATS",
@@ -23,6 +23,7 @@ __all__ = [
     "Draft",
     "Environment",
     "EnvironmentInfo",
+    "EnvironmentSpec",
     "Problem",
     "Verdict",
     "answer_format",

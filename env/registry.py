@@ -62,11 +62,19 @@ def environment_class(spec: str) -> type[Environment]:
 
 
 def list_environments() -> list[EnvironmentInfo]:
-    """Every environment that can be loaded by name, built-ins first, then plugins by name."""
+    """Every environment that can be loaded by name, built-ins first, then plugins.
+
+    A plugin that fails to import is listed with the error as its description
+    (and no levels), so one broken package does not hide the others.
+    """
     infos = []
     sources = _sources()
     for name, target in _targets().items():
-        cls = _import_class(name, target)
+        try:
+            cls = _import_class(name, target)
+        except KeyError as error:
+            infos.append(EnvironmentInfo(name, sources[name], target, [], f"cannot load: {error.args[0]}"))
+            continue
         infos.append(EnvironmentInfo(name, sources[name], target, sorted(cls.levels), cls.description))
     return infos
 
@@ -98,3 +106,21 @@ def _import_class(spec: str, target: str) -> type[Environment]:
     if not (isinstance(cls, type) and issubclass(cls, Environment)):
         raise KeyError(f"environment {spec!r}: {target!r} is not a subclass of env.Environment")
     return cls
+
+
+@dataclass(frozen=True)
+class EnvironmentSpec:
+    """How to build one environment: a name or `package.module:ClassName`, plus constructor options.
+
+    Picklable and hashable, so verifier worker processes can rebuild the same environment.
+    """
+
+    ref: str
+    options: tuple[tuple[str, object], ...] = ()
+
+    @classmethod
+    def of(cls, ref: str, **options) -> "EnvironmentSpec":
+        return cls(ref, tuple(sorted(options.items())))
+
+    def build(self) -> Environment:
+        return get_environment(self.ref, **dict(self.options))

@@ -1,0 +1,61 @@
+"""The verifier worker process: `python -m rewards.verifier_worker FD MEMORY_MB`.
+
+Started by VerifierPool as a fresh interpreter (not a fork, so no torch
+threads or main-module re-import come along). It receives chunks of
+(environment spec, problem row, completion) over the socket FD and sends back
+one (status, score, reason) per job, in order.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from multiprocessing.connection import Connection
+
+from env.problem import Problem
+from env.registry import EnvironmentSpec
+
+
+def main(argv: list[str]) -> None:
+    connection = Connection(int(argv[0]))
+    _limit_memory(int(argv[1]))
+    import sympy  # noqa: F401  (warm up before the first deadline starts)
+
+    connection.send(("ready", 0.0, ""))
+    environments: dict[EnvironmentSpec, object] = {}
+    while True:
+        try:
+            chunk = connection.recv()
+        except EOFError:
+            return
+        if chunk is None:
+            return
+        for spec, row, completion in chunk:
+            connection.send(_verify_one(environments, spec, row, completion))
+
+
+def _verify_one(environments: dict, spec: EnvironmentSpec, row: dict, completion: str) -> tuple:
+    try:
+        if spec not in environments:
+            environments[spec] = spec.build()
+        verdict = environments[spec].verify(Problem.from_row(row), completion)
+        return ("ok", verdict.score, verdict.reason)
+    except MemoryError:
+        return ("ok", 0.0, "verification ran out of memory")
+    except Exception as error:  # reported to the parent, which raises VerifierError
+        where = traceback.extract_tb(error.__traceback__)[-1]
+        location = f"{where.filename}:{where.lineno}"
+        return ("error", 0.0, f"environment {spec.ref!r} raised {type(error).__name__}: {error} (at {location})")
+
+
+def _limit_memory(memory_mb: int) -> None:
+    try:
+        import resource
+    except ImportError:  # not on Windows; the time bound still holds
+        return
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
