@@ -3,14 +3,17 @@
 Harder levels have more digits, more operands and more operators (+, -, *,
 with the usual precedence). The answer is one integer, checked exactly.
 
-Teacher errors (for pretraining): the teacher adds column by column and, on a
-fixed share of the problems that need one, forgets to carry (47 + 85 -> 122);
-when subtracting it forgets to borrow and takes the smaller digit from the
-larger (52 - 38 -> 26). Multiplication it gets right. The mistake is decided
-per problem, so the same problem always gets the same wrong answer.
+Teacher errors (for pretraining): the teacher adds column by column and, on
+some of the problems that need one, forgets to carry (47 + 85 -> 122); when
+subtracting it forgets to borrow and takes the smaller digit from the larger
+(52 - 38 -> 26). Multiplication it gets right. Only problems with a carry or
+borrow can go wrong, so at each level the teacher forgets on the share of them
+that makes it wrong on `teacher_error_rate` of all problems (as far as that
+level has enough carries). The mistake is decided per problem, so the same
+problem always gets the same wrong answer.
 
     >>> Arithmetic().problem(seed=0, index=0, difficulty=1).question
-    'What is 62 + 31?'
+    'What is 12 + 83?'
 """
 
 from __future__ import annotations
@@ -53,13 +56,15 @@ class Arithmetic(Environment):
     name = NAME
     description = "Integer + - * with more digits and operands at higher levels; one exact integer answer."
     levels = LEVELS
+    answer_formats = ("tag", "boxed", "answer_line", "last_number")
     teacher_errors = "forgets the carry (and the borrow) on a share of the problems that need one"
 
-    def __init__(self, answer_format: str | None = None, teacher_forget_rate: float = 0.5):
+    def __init__(self, answer_format: str | None = None, teacher_error_rate: float = 0.38):
         super().__init__(answer_format)
-        if not 0.0 <= teacher_forget_rate <= 1.0:
-            raise ValueError(f"{NAME}: teacher_forget_rate must be in [0, 1], got {teacher_forget_rate}")
-        self.teacher_forget_rate = teacher_forget_rate  # share of carry/borrow problems the teacher gets wrong
+        if not 0.0 <= teacher_error_rate <= 1.0:
+            raise ValueError(f"{NAME}: teacher_error_rate must be in [0, 1], got {teacher_error_rate}")
+        self.teacher_error_rate = teacher_error_rate  # share of all problems the teacher gets wrong
+        self._forget_rates: dict[int, float] = {}  # difficulty -> share of carry problems it forgets on
 
     def generate(self, rng: random.Random, level: Config) -> Draft:
         low, high = 10 ** (level.num_digits - 1), 10**level.num_digits - 1
@@ -77,10 +82,22 @@ class Arithmetic(Environment):
         return parse_integer(answer) == int(problem.answer)
 
     def teacher_answer(self, problem: Problem) -> str:
-        if self.rng_for(problem, "teacher").random() >= self.teacher_forget_rate:
+        careless = _careless_answer(problem)
+        if careless == problem.answer or self.rng_for(problem, "teacher").random() >= self._forget_rate(problem.difficulty):
             return problem.answer
-        operands, operators = problem.inputs["operands"], problem.inputs["operators"]
-        return str(_evaluate(operands, operators, _careless))
+        return careless
+
+    def _forget_rate(self, difficulty: int) -> float:
+        """Share of carry/borrow problems to get wrong so that `teacher_error_rate` of all problems are."""
+        if difficulty not in self._forget_rates:
+            sample = [self.problem(seed=-1, index=i, difficulty=difficulty) for i in range(2_000)]
+            carry_share = sum(_careless_answer(p) != p.answer for p in sample) / len(sample)
+            self._forget_rates[difficulty] = min(1.0, self.teacher_error_rate / carry_share) if carry_share else 0.0
+        return self._forget_rates[difficulty]
+
+
+def _careless_answer(problem: Problem) -> str:
+    return str(_evaluate(problem.inputs["operands"], problem.inputs["operators"], _careless))
 
 
 def _render(operands: list[int], operators: list[str]) -> str:

@@ -92,8 +92,8 @@ def _wrong_answers_score_zero(env: Environment, seed: int, difficulty: int, coun
     render = env.answer_format.render
     for problem in problems:
         wrong = ["", "I don't know.", render(""), render(problem.answer + " 0")]
+        # Another problem's answer is not used: in some environments (countdown) it can be valid here too.
         wrong.append(render(problem.answer) + "\n" + render(_other_answer(problem, problems)))
-        wrong += [render(other.answer) for other in problems if other.answer != problem.answer][:3]
         for completion in wrong:
             verdict = env.verify(problem, completion)
             if verdict.score != 0.0:

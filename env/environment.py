@@ -47,20 +47,27 @@ class Environment:
     description: ClassVar[str] = ""  # one line, shown by `selfplay envs list`
     levels: ClassVar[Mapping[int, Any]] = {}  # difficulty (1 = easiest) -> level config
     default_answer_format: ClassVar[str] = "tag"
+    # Formats whose extracted text `score` can read; "last_number" only suits numeric answers.
+    answer_formats: ClassVar[tuple[str, ...]] = ("tag", "boxed", "answer_line")
     eval_fraction: ClassVar[float] = 0.1  # share of the canonical key space held out for evaluation
     teacher_errors: ClassVar[str] = "none: the teacher always gives the reference answer"
 
     def __init__(self, answer_format: str | None = None):
         _check_class_attributes(type(self))
-        self.answer_format: AnswerFormat = _lookup_format(self.name, answer_format or self.default_answer_format)
+        chosen = answer_format or self.default_answer_format
+        if chosen not in self.answer_formats:
+            raise ValueError(
+                f"{self.name}: answer_format must be one of {', '.join(self.answer_formats)}, got {chosen!r}"
+            )
+        self.answer_format: AnswerFormat = _lookup_format(self.name, chosen)
 
     # -- what a subclass writes ---------------------------------------------
     def generate(self, rng: random.Random, level: Any) -> Draft:
         """A new problem drawn with `rng` (the only source of randomness) at this level's config."""
         raise NotImplementedError(f"{type(self).__name__} must implement generate(rng, level)")
 
-    def score(self, answer: str, problem: Problem) -> bool | float:
-        """Whether the extracted `answer` solves `problem` (or a score in [0, 1]).
+    def score(self, answer: str, problem: Problem) -> bool | float | Verdict:
+        """Whether the extracted `answer` solves `problem`: a bool, a score in [0, 1], or a Verdict with a reason.
 
         Raise AnswerError for an answer that cannot be read; never eval it.
         """
@@ -89,7 +96,7 @@ class Environment:
                 raise TypeError(f"{self.name}: generate() must return env.Draft, got {type(draft).__name__}")
             key = draft.key if draft.key is not None else draft.question
             if self.split_of(key) == split:
-                return self._complete(draft, key, difficulty, split, seed, index)
+                return self.from_draft(draft, difficulty, split, seed, index)
         raise RuntimeError(
             f"{self.name}: no {split} problem at difficulty {difficulty} after {MAX_SPLIT_ATTEMPTS} draws; "
             "the level's problem space is too small for a held-out split"
@@ -134,10 +141,13 @@ class Environment:
             result = self.score(answer, problem)
         except AnswerError as error:
             return Verdict(0.0, str(error))
-        value = float(result)
+        if isinstance(result, Verdict):
+            value, reason = result.score, result.reason
+        else:
+            value, reason = float(result), ""
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"{self.name}: score() must return a value in [0, 1], got {result!r}")
-        return Verdict(value, "" if value >= 1.0 else "wrong answer")
+        return Verdict(value, "" if value >= 1.0 else reason or "wrong answer")
 
     def demonstration(self, problem: Problem) -> str:
         """The completion the teacher writes for `problem`, in this environment's answer format."""
@@ -151,13 +161,9 @@ class Environment:
         """A random stream fixed per problem and purpose, e.g. whether the teacher forgets a carry."""
         return random.Random(f"{self.name}:{purpose}:{problem.key}")
 
-    # -- internals --------------------------------------------------------------
-    def _level(self, difficulty: int) -> Any:
-        if difficulty not in self.levels:
-            raise ValueError(f"{self.name}: difficulty must be one of {self.difficulties}, got {difficulty!r}")
-        return self.levels[difficulty]
-
-    def _complete(self, draft: Draft, key: str, difficulty: int, split: str, seed: int, index: int) -> Problem:
+    def from_draft(self, draft: Draft, difficulty: int = 1, split: str = "train", seed: int = 0, index: int = 0) -> Problem:
+        """A Problem from a hand-written Draft (handy in tests); `problem()` uses it for generated ones."""
+        key = draft.key if draft.key is not None else draft.question
         prompt = f"{draft.question} {self.answer_format.instruction}"
         return Problem(
             env=self.name,
@@ -171,6 +177,12 @@ class Environment:
             key=key,
             inputs=dict(draft.inputs),
         )
+
+    # -- internals --------------------------------------------------------------
+    def _level(self, difficulty: int) -> Any:
+        if difficulty not in self.levels:
+            raise ValueError(f"{self.name}: difficulty must be one of {self.difficulties}, got {difficulty!r}")
+        return self.levels[difficulty]
 
 
 def _lookup_format(env_name: str, name: str) -> AnswerFormat:

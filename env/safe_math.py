@@ -35,6 +35,7 @@ MAX_DEPTH = 30  # nesting of parentheses, unary signs and powers
 MAX_NUMBER_DIGITS = 60  # per literal
 MAX_RESULT_DIGITS = 5_000  # estimated size of a numeric power before it is computed
 MAX_SYMBOLIC_EXPONENT = 32  # (x+1)^1000 would make expansion during checking explode
+MAX_DEGREE = 64  # total polynomial degree, so ((x+1)^32)^32 is refused too
 
 FUNCTIONS = {
     "sqrt": sympy.sqrt,
@@ -79,6 +80,8 @@ def parse_math(text: str, symbols: frozenset[str] | set[str] = frozenset()) -> s
     result = parser.parse()
     if result.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
         raise AnswerError("expression is undefined (division by zero or infinity)")
+    if _degree_bound(result) > MAX_DEGREE:
+        raise AnswerError(f"expression has degree above {MAX_DEGREE}")
     return result
 
 
@@ -258,6 +261,24 @@ class _Parser:
 
     def _is_latex_operator(self, token: Token) -> bool:
         return token.kind == "latex" and LATEX_WORDS.get(token.text[1:]) in ("*", "/")
+
+
+def _degree_bound(expression: sympy.Expr) -> float:
+    """An upper bound on the polynomial degree, from the expression tree (cheap: nothing is expanded)."""
+    if expression.is_Symbol:
+        return 1
+    if not expression.free_symbols:
+        return 0
+    if expression.is_Add or expression.is_Function:
+        return max(_degree_bound(argument) for argument in expression.args)
+    if expression.is_Mul:
+        return sum(_degree_bound(argument) for argument in expression.args)
+    if expression.is_Pow:
+        base, exponent = expression.args
+        if not exponent.is_number:  # 2^x: not a polynomial, and nothing to expand
+            return _degree_bound(base)
+        return _degree_bound(base) * abs(float(exponent))
+    return MAX_DEGREE + 1
 
 
 def _number(text: str) -> sympy.Expr:

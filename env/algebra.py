@@ -1,0 +1,366 @@
+"""Algebra in one variable: solve, expand, factor and differentiate polynomials in x.
+
+Five task types, each checked symbolically with sympy:
+
+    linear      Solve for x: 3*x + 4 = 19.                      -> 5
+    quadratic   Solve for x: x**2 - x - 6 = 0. Give all ...     -> -2, 3
+    expand      Expand (x - 5)*(x + 2).                         -> x**2 - 3*x - 10
+    factor      Factor completely: x**2 - 3*x - 10.             -> (x - 5)*(x + 2)
+    derivative  Differentiate with respect to x: 3*x**4 - 2*x.  -> 12*x**3 - 2
+
+Harder levels add task types, x on both sides of equations, a constant on
+the right of quadratics, leading coefficients other than 1, three factors
+instead of two, larger coefficients, higher degrees and the chain rule.
+
+Checking. Answers are parsed by `parse_math` only (never sympy's eval-based
+parsers). Any equivalent answer scores 1: `2*(x + 1)` for `2*x + 2`, `x = 3`
+for `3`. A polynomial answer must be built from x, rational numbers, +, -, *,
+/ by numbers and whole powers; it is then compared exactly as a polynomial
+over the rationals (`sympy.Poly`), which is fast and needs no `simplify`: two
+such polynomials are equal exactly when their expansions are. Answers with
+sqrt, sin or x in a denominator score 0, even in the rare case they happen to
+equal the polynomial. Two tasks also constrain the form, since an equivalent
+answer can otherwise be copied from the question:
+- expand: the answer must be a sum of terms c*x**n (the question's product
+  is equivalent but scores 0);
+- factor: the answer must be a product whose non-constant factors are
+  irreducible over the rationals (the expanded polynomial, or a partial
+  factorization like x*(x**2 - 1), scores 0). Integer content may sit in any
+  factor: (2*x + 4)*(x - 1) is accepted for 2*x**2 + 2*x - 4.
+Equations take a solution as `3` or `x = 3`; when a quadratic asks for all
+solutions they are separated by commas, `and` or `or`, in any order, and the
+values given must be the roots, each once: one root of two scores 0, and so
+does `x = 3 or x = 4` for a linear equation. Solutions must be rational
+numbers (our roots are integers).
+
+Teacher errors (for pretraining): on a fixed share of problems the teacher
+makes the one classic mistake of the task type, described in
+`Algebra.teacher_errors`; each mistake is built to give a wrong answer.
+
+    >>> Algebra().problem(seed=0, index=0, difficulty=1).question
+    'Solve for x: 2*x - 4 = -10.'
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from dataclasses import dataclass
+
+import sympy
+
+from env.environment import Environment
+from env.errors import AnswerError
+from env.problem import Draft, Problem
+from env.safe_math import MAX_CHARS, parse_math
+
+NAME = "algebra"
+TASKS = ("linear", "quadratic", "expand", "factor", "derivative")
+X = sympy.Symbol("x")
+MAX_ANSWER_DEGREE = 64  # polynomial answers that could exceed this degree are refused before expanding
+_SOLUTION_SEPARATOR = re.compile(r",|;|\band\b|\bor\b")
+
+
+@dataclass(frozen=True)
+class Config:
+    tasks: tuple[str, ...]  # task types drawn from, each equally likely; a subset of TASKS
+    max_root: int  # solutions, roots and the constants b of factors (a*x + b) lie in -max_root..max_root
+    max_coefficient: int  # other coefficients have absolute value 1..max_coefficient (linear: x's is 2..)
+    max_leading: int  # leading coefficients of factors and quadratics lie in 1..max_leading (1 = monic)
+    num_factors: int  # factors (a*x + b) in expand and factor tasks: 2 gives a quadratic, 3 a cubic
+    max_degree: int  # degree of a polynomial to differentiate (and highest power n of (a*x + b)**n)
+    num_terms: int  # terms of a polynomial to differentiate
+    both_sides: bool  # linear equations have x on both sides; quadratics a constant on the right
+    chain_rule: bool  # half the derivative tasks are of a power (a*x + b)**n with a >= 2
+
+    def __post_init__(self):
+        if not isinstance(self.tasks, tuple) or not self.tasks or set(self.tasks) - set(TASKS):
+            raise ValueError(f"{NAME}: tasks must be a non-empty tuple drawn from {TASKS}, got {self.tasks!r}")
+        if len(set(self.tasks)) != len(self.tasks):
+            raise ValueError(f"{NAME}: tasks must not repeat a task type, got {self.tasks!r}")
+        if self.max_root < 1:
+            raise ValueError(f"{NAME}: max_root must be >= 1, got {self.max_root}")
+        if self.max_coefficient < 2:
+            raise ValueError(f"{NAME}: max_coefficient must be >= 2, got {self.max_coefficient}")
+        if self.max_leading < (2 if self.chain_rule else 1):
+            raise ValueError(f"{NAME}: max_leading must be >= 1 (>= 2 with chain_rule), got {self.max_leading}")
+        if not 2 <= self.num_factors <= 4:
+            raise ValueError(f"{NAME}: num_factors must be in 2..4, got {self.num_factors}")
+        if not 2 <= self.max_degree <= 12:
+            raise ValueError(f"{NAME}: max_degree must be in 2..12, got {self.max_degree}")
+        if not 1 <= self.num_terms <= self.max_degree + 1:
+            raise ValueError(f"{NAME}: num_terms must be in 1..max_degree + 1, got {self.num_terms}")
+
+
+LEVELS = {
+    1: Config(("linear", "expand"), max_root=9, max_coefficient=9, max_leading=1, num_factors=2,
+              max_degree=2, num_terms=1, both_sides=False, chain_rule=False),  # fmt: skip
+    2: Config(TASKS, max_root=9, max_coefficient=12, max_leading=1, num_factors=2,
+              max_degree=4, num_terms=3, both_sides=True, chain_rule=False),  # fmt: skip
+    3: Config(TASKS, max_root=10, max_coefficient=20, max_leading=3, num_factors=3,
+              max_degree=5, num_terms=4, both_sides=True, chain_rule=True),  # fmt: skip
+}
+
+
+class Algebra(Environment):
+    name = NAME
+    description = "Solve linear and quadratic equations, expand, factor and differentiate polynomials in x."
+    levels = LEVELS
+    teacher_errors = (
+        "one classic mistake per task type: moves the constant across '=' without changing its sign; "
+        "gives the quadratic's roots with the wrong signs (or, where that changes nothing, only the positive "
+        "root); drops the cross terms when multiplying out the first two factors ((x+a)(x+b) -> x^2 + ab); "
+        "factors with the signs of the constants flipped; forgets the power-rule factor (c*x^n -> c*x^(n-1)) "
+        "and the chain-rule factor a of (a*x + b)^n"
+    )
+
+    # Every mistake changes the answer, so the teacher is wrong on about teacher_error_rate of the
+    # problems at every level. Measured (seed 0) at levels 1/2/3: 38.6% / 38.2% / 41.0% of 500
+    # problems, 38.6% / 39.8% / 38.5% of 3000.
+    def __init__(self, answer_format: str | None = None, teacher_error_rate: float = 0.38):
+        super().__init__(answer_format)
+        if not 0.0 <= teacher_error_rate <= 1.0:
+            raise ValueError(f"{NAME}: teacher_error_rate must be in [0, 1], got {teacher_error_rate}")
+        self.teacher_error_rate = teacher_error_rate  # share of problems the teacher gets wrong
+
+    def generate(self, rng: random.Random, level: Config) -> Draft:
+        task = rng.choice(level.tasks)
+        return _GENERATORS[task](rng, level)
+
+    def score(self, answer: str, problem: Problem) -> bool:
+        if len(answer) > MAX_CHARS:
+            raise AnswerError(f"answer too long ({len(answer)} characters, at most {MAX_CHARS})")
+        task = problem.inputs["task"]
+        if task in ("linear", "quadratic"):
+            return _solves(answer, problem.inputs["roots"])
+        expression = parse_math(answer, symbols={"x"})
+        if not _same_polynomial(expression, _from_coefficients(problem.inputs["target"])):
+            return False
+        # Form is checked after equivalence, so irreducibility is only ever tested on small factors.
+        if task == "expand" and not _is_expanded(expression):
+            raise AnswerError("equivalent, but not expanded into a sum of terms c*x**n")
+        if task == "factor" and not _is_factored(expression):
+            raise AnswerError("equivalent, but not a product of irreducible factors")
+        return True
+
+    def teacher_answer(self, problem: Problem) -> str:
+        if self.rng_for(problem, "teacher").random() >= self.teacher_error_rate:
+            return problem.answer
+        return _MISTAKES[problem.inputs["task"]](problem.inputs)
+
+
+# -- problems ---------------------------------------------------------------------
+
+
+def _linear(rng: random.Random, level: Config) -> Draft:
+    """a*x + b = c*x + d with an integer solution; c = 0 unless both_sides."""
+    root = rng.randint(-level.max_root, level.max_root)
+    a, b = rng.randint(2, level.max_coefficient), _nonzero(rng, level.max_coefficient)
+    c = rng.choice([k for k in range(-level.max_coefficient, level.max_coefficient + 1) if k not in (0, a)])
+    c = c if level.both_sides else 0
+    left, right = [b, a], [(a - c) * root + b, c]
+    equation = f"{_from_coefficients(left)} = {_from_coefficients(right)}"
+    inputs = {"task": "linear", "left": left, "right": right, "roots": [root]}
+    return Draft(f"Solve for x: {equation}.", str(root), key=f"linear:{equation}", inputs=inputs)
+
+
+def _quadratic(rng: random.Random, level: Config) -> Draft:
+    """k*(x - r1)*(x - r2) = 0, or with its constant moved to the right when both_sides."""
+    roots = sorted(rng.sample(range(-level.max_root, level.max_root + 1), 2))
+    k = rng.randint(1, level.max_leading)
+    left = [k * roots[0] * roots[1], -k * (roots[0] + roots[1]), k]
+    right = [0]
+    if level.both_sides:
+        left, right = [0] + left[1:], [-left[0]]
+    equation = f"{_from_coefficients(left)} = {_from_coefficients(right)}"
+    inputs = {"task": "quadratic", "left": left, "right": right, "roots": roots}
+    question = f"Solve for x: {equation}. Give all solutions, separated by commas."
+    return Draft(question, _render_roots(roots), key=f"quadratic:{equation}", inputs=inputs)
+
+
+def _expand(rng: random.Random, level: Config) -> Draft:
+    factors = _factors(rng, level)
+    product = _product(factors)
+    target = sympy.expand(product)
+    inputs = {"task": "expand", "factors": factors, "target": _coefficients(target)}
+    return Draft(f"Expand {product}.", str(target), key=f"expand:{product}", inputs=inputs)
+
+
+def _factor(rng: random.Random, level: Config) -> Draft:
+    factors = _factors(rng, level)
+    product = _product(factors)
+    polynomial = sympy.expand(product)
+    inputs = {"task": "factor", "factors": factors, "target": _coefficients(polynomial)}
+    return Draft(f"Factor completely: {polynomial}.", str(product), key=f"factor:{polynomial}", inputs=inputs)
+
+
+def _derivative(rng: random.Random, level: Config) -> Draft:
+    """A sum of num_terms monomials of degree <= max_degree, or (chain_rule) a power (a*x + b)**n."""
+    inputs: dict = {"task": "derivative"}
+    if level.chain_rule and rng.random() < 0.5:
+        a, b, n = rng.randint(2, level.max_leading), _nonzero(rng, level.max_root), rng.randint(2, level.max_degree)
+        function = (a * X + b) ** n
+        inputs["power"] = [b, a, n]
+    else:
+        degrees = rng.sample(range(level.max_degree), level.num_terms - 1) + [level.max_degree]
+        coefficients = [0] * (level.max_degree + 1)
+        for degree in degrees:
+            coefficients[degree] = _nonzero(rng, level.max_coefficient)
+        function = _from_coefficients(coefficients)
+        inputs["polynomial"] = coefficients
+    derivative = sympy.diff(function, X)
+    inputs["target"] = _coefficients(derivative)
+    question = f"Differentiate with respect to x: {function}."
+    return Draft(question, str(derivative), key=f"derivative:{function}", inputs=inputs)
+
+
+def _factors(rng: random.Random, level: Config) -> list[list[int]]:
+    """num_factors pairs [b, a] for (a*x + b), a >= 1 and gcd(a, b) = 1, sorted so equal products match."""
+    factors = []
+    for _ in range(level.num_factors):
+        a = rng.randint(1, level.max_leading)
+        b = rng.choice([b for b in range(-level.max_root, level.max_root + 1) if b and math.gcd(a, b) == 1])
+        factors.append([b, a])
+    return sorted(factors)
+
+
+def _nonzero(rng: random.Random, bound: int) -> int:
+    return rng.choice([-1, 1]) * rng.randint(1, bound)
+
+
+# -- answers ----------------------------------------------------------------------
+
+
+def _solves(answer: str, roots: list[int]) -> bool:
+    """Whether the listed solutions are exactly the roots, each given once."""
+    values = [_solution(part) for part in _SOLUTION_SEPARATOR.split(answer)]
+    return len(values) == len(roots) and set(values) == {sympy.Integer(root) for root in roots}
+
+
+def _solution(text: str) -> sympy.Rational:
+    """One solution, written `3` or `x = 3`."""
+    left, equals, right = text.partition("=")
+    if equals:
+        if left.strip() != "x":
+            raise AnswerError(f"expected 'x = <number>', got {text.strip()[:40]!r}")
+        text = right
+    value = parse_math(text, symbols={"x"})
+    if value.free_symbols:
+        raise AnswerError(f"a solution must be a number, without x, got {str(value)[:40]!r}")
+    if not value.is_Rational:
+        raise AnswerError(f"a solution must be a rational number, got {str(value)[:40]!r}")
+    return value
+
+
+def _same_polynomial(expression: sympy.Expr, target: sympy.Expr) -> bool:
+    return (_polynomial(expression) - _polynomial(target)).is_zero
+
+
+def _polynomial(expression: sympy.Expr) -> sympy.Poly:
+    """`expression` as a polynomial in x over the rationals; AnswerError if it is not one."""
+    if _degree_bound(expression) > MAX_ANSWER_DEGREE:
+        raise AnswerError(f"degree above {MAX_ANSWER_DEGREE}")
+    return sympy.Poly(expression, X, domain=sympy.QQ)
+
+
+def _degree_bound(expression: sympy.Expr) -> int:
+    """An upper bound on the degree, without expanding; AnswerError unless it is a polynomial."""
+    if expression.is_Rational:
+        return 0
+    if expression == X:
+        return 1
+    if expression.is_Add:
+        return max(_degree_bound(term) for term in expression.args)
+    if expression.is_Mul:
+        return sum(_degree_bound(factor) for factor in expression.args)
+    if expression.is_Pow and expression.exp.is_Integer and expression.exp > 0:
+        return _degree_bound(expression.base) * int(expression.exp)
+    raise AnswerError(f"not a polynomial in x with rational coefficients: {str(expression)[:40]!r}")
+
+
+def _is_expanded(expression: sympy.Expr) -> bool:
+    """A sum of terms c*x**n (sympy has already merged like terms while parsing)."""
+    for term in sympy.Add.make_args(expression):
+        _, power = term.as_coeff_Mul()
+        if not (power == 1 or power == X or (power.is_Pow and power.base == X)):
+            return False
+    return True
+
+
+def _is_factored(expression: sympy.Expr) -> bool:
+    """A product whose non-constant factors (or their bases, for powers) are irreducible over Q."""
+    for factor in sympy.Mul.make_args(expression):
+        base = factor.base if factor.is_Pow else factor
+        if base.free_symbols and not sympy.Poly(base, X, domain=sympy.QQ).is_irreducible:
+            return False
+    return True
+
+
+# -- the teacher's mistakes ---------------------------------------------------------
+
+
+def _wrong_linear(inputs: dict) -> str:
+    """a*x + b = c*x + d solved as x = (d + b)/(a - c): b crossed '=' keeping its sign (b != 0)."""
+    (b, a), (d, c) = inputs["left"], inputs["right"]
+    return str(sympy.Rational(d + b, a - c))
+
+
+def _wrong_quadratic(inputs: dict) -> str:
+    """Roots read off (x - r) with the wrong sign; for roots -r and r that changes nothing, so only r."""
+    roots = inputs["roots"]
+    negated = sorted(-root for root in roots)
+    return _render_roots(negated if negated != roots else [max(roots)])
+
+
+def _wrong_expand(inputs: dict) -> str:
+    """The first two factors multiplied without their cross terms; with none to drop, the constant's sign flips."""
+    (b1, a1), (b2, a2), *rest = inputs["factors"]
+    if a1 * b2 + a2 * b1 != 0:
+        return str(sympy.expand((a1 * a2 * X**2 + b1 * b2) * _product(rest)))
+    target = inputs["target"]
+    return str(_from_coefficients([-target[0]] + target[1:]))
+
+
+def _wrong_factor(inputs: dict) -> str:
+    """(a*x - b) for every factor (a*x + b); if that gives the same polynomial, only the first flips."""
+    factors = inputs["factors"]
+    flipped = [[-b, a] for b, a in factors]
+    if _coefficients(sympy.expand(_product(flipped))) == inputs["target"]:
+        flipped = flipped[:1] + factors[1:]
+    return str(_product(flipped))
+
+
+def _wrong_derivative(inputs: dict) -> str:
+    """c*x**n -> c*x**(n - 1), and (a*x + b)**n -> n*(a*x + b)**(n - 1) without the factor a (a >= 2)."""
+    if "power" in inputs:
+        b, a, n = inputs["power"]
+        return str(n * (a * X + b) ** (n - 1))
+    return str(_from_coefficients(inputs["polynomial"][1:]))
+
+
+# -- helpers ------------------------------------------------------------------------
+
+
+def _from_coefficients(coefficients: list[int]) -> sympy.Expr:
+    """sum(c_i * x**i) from integers, lowest degree first."""
+    return sympy.Add(*(sympy.Integer(c) * X**i for i, c in enumerate(coefficients)))
+
+
+def _coefficients(polynomial: sympy.Expr) -> list[int]:
+    """Integer coefficients of a polynomial in x, lowest degree first (JSON-serializable)."""
+    return [int(c) for c in reversed(sympy.Poly(polynomial, X).all_coeffs())]
+
+
+def _product(factors: list[list[int]]) -> sympy.Expr:
+    return sympy.Mul(*(a * X + b for b, a in factors))
+
+
+def _render_roots(roots: list[int]) -> str:
+    return ", ".join(str(root) for root in roots)
+
+
+_GENERATORS = {"linear": _linear, "quadratic": _quadratic, "expand": _expand, "factor": _factor,
+               "derivative": _derivative}  # fmt: skip
+_MISTAKES = {"linear": _wrong_linear, "quadratic": _wrong_quadratic, "expand": _wrong_expand,
+             "factor": _wrong_factor, "derivative": _wrong_derivative}  # fmt: skip

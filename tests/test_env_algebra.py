@@ -1,0 +1,255 @@
+"""The algebra environment: equivalent answers score 1, wrong or copied ones 0, and nothing hangs.
+
+    $ .venv/bin/python -m pytest tests/test_env_algebra.py -q
+"""
+
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+import sympy
+
+from env.algebra import LEVELS, TASKS, Algebra, Config
+from env.checker import check_environment
+from env.errors import AnswerError
+from env.problem import Problem
+from env.safe_math import parse_math
+
+ALGEBRA = Algebra()
+SECONDS_PER_ANSWER = 1.0  # generous: a rejected answer takes milliseconds
+
+
+def _problem(question: str, answer: str, **inputs) -> Problem:
+    """A hand-written problem, so a test can name its exact answer."""
+    return Problem("algebra", 1, "train", 0, 0, question, question, answer, question, inputs)
+
+
+LINEAR = _problem("Solve for x: 3*x + 4 = 13.", "3", task="linear", left=[4, 3], right=[13, 0], roots=[3])
+QUADRATIC = _problem(
+    "Solve for x: x**2 - x - 6 = 0. Give all solutions, separated by commas.",
+    "-2, 3",
+    task="quadratic",
+    left=[-6, -1, 1],
+    right=[0],
+    roots=[-2, 3],
+)
+FACTORS = [[-5, 1], [2, 1]]  # (x - 5)*(x + 2), as [b, a] for a*x + b
+EXPAND = _problem("Expand (x - 5)*(x + 2).", "x**2 - 3*x - 10", task="expand", factors=FACTORS, target=[-10, -3, 1])
+FACTOR = _problem(
+    "Factor completely: x**2 - 3*x - 10.", "(x - 5)*(x + 2)", task="factor", factors=FACTORS, target=[-10, -3, 1]
+)
+DERIVATIVE = _problem(
+    "Differentiate with respect to x: x**2 + 2*x.", "2*x + 2", task="derivative", polynomial=[0, 2, 1], target=[2, 2]
+)
+HAND_WRITTEN = [LINEAR, QUADRATIC, EXPAND, FACTOR, DERIVATIVE]
+
+
+def _verify(problem: Problem, answer: str):
+    return ALGEBRA.verify(problem, ALGEBRA.answer_format.render(answer))
+
+
+def test_passes_the_environment_checker():
+    failures = [result for result in check_environment(ALGEBRA) if not result.passed]
+    assert failures == []
+
+
+def test_same_seed_gives_same_problems():
+    for difficulty in ALGEBRA.difficulties:
+        first = ALGEBRA.problems(30, seed=7, difficulty=difficulty)
+        assert first == ALGEBRA.problems(30, seed=7, difficulty=difficulty)
+        assert first != ALGEBRA.problems(30, seed=8, difficulty=difficulty)
+
+
+@pytest.mark.parametrize("difficulty", sorted(LEVELS))
+def test_reference_answers_score_one_for_every_task_type(difficulty):
+    problems = ALGEBRA.problems(150, seed=0, difficulty=difficulty)
+    assert {problem.inputs["task"] for problem in problems} == set(LEVELS[difficulty].tasks)
+    for problem in problems:
+        assert ALGEBRA.verify(problem, ALGEBRA.reference_completion(problem)).score == 1.0, problem.question
+
+
+@pytest.mark.parametrize("answer_format", ["tag", "boxed", "answer_line"])
+def test_reference_answers_score_one_in_every_text_answer_format(answer_format):
+    algebra = Algebra(answer_format=answer_format)
+    for difficulty in algebra.difficulties:
+        for problem in algebra.problems(40, seed=3, difficulty=difficulty):
+            assert algebra.verify(problem, algebra.reference_completion(problem)).score == 1.0, problem.question
+
+
+@pytest.mark.parametrize(
+    "problem, answer",
+    [
+        (DERIVATIVE, "2*(x+1)"),
+        (DERIVATIVE, "2x + 2"),
+        (DERIVATIVE, "2 + 2*x"),
+        (DERIVATIVE, "(4*x + 4)/2"),
+        (DERIVATIVE, "2.0*x + 2"),
+        (LINEAR, "x=3"),
+        (LINEAR, "x = 3"),
+        (LINEAR, "3"),
+        (LINEAR, "6/2"),
+        (QUADRATIC, "3, -2"),
+        (QUADRATIC, "x = -2, x = 3"),
+        (QUADRATIC, "x = 3 or x = -2"),
+        (QUADRATIC, "-2 and 3"),
+        (QUADRATIC, "x=-2; x=3"),
+        (EXPAND, "x^2 - 3x - 10"),
+        (EXPAND, "-10 - 3*x + x**2"),
+        (FACTOR, "(x+2)*(x-5)"),
+        (FACTOR, "(x + 2)(x - 5)"),
+        (FACTOR, "(5 - x)*(-x - 2)"),
+        (FACTOR, "-(5 - x)*(x + 2)"),
+    ],
+)
+def test_equivalent_forms_score_one(problem, answer):
+    assert _verify(problem, answer).score == 1.0
+
+
+def test_factor_accepts_integer_content_in_any_factor():
+    problem = _problem("Factor completely: 2*x**2 + 2*x - 4.", "2*(x - 1)*(x + 2)", task="factor", target=[-4, 2, 2])
+    for answer in ("2*(x - 1)*(x + 2)", "(2*x + 4)*(x - 1)", "(x + 2)*(2*x - 2)"):
+        assert _verify(problem, answer).score == 1.0, answer
+
+
+@pytest.mark.parametrize(
+    "problem, answer",
+    [
+        (QUADRATIC, "3"),  # one root of two
+        (QUADRATIC, "x = -2"),
+        (QUADRATIC, "2, -3"),  # wrong signs
+        (QUADRATIC, "-2, 3, 4"),
+        (QUADRATIC, "-2, 3, 3"),
+        (LINEAR, "x=3 or x=4"),  # several answers to one unknown
+        (LINEAR, "x = 3, x = 3"),
+        (LINEAR, "-3"),
+        (LINEAR, "y = 3"),
+        (LINEAR, "3 = x"),
+        (EXPAND, "(x - 5)*(x + 2)"),  # the question copied
+        (EXPAND, "x*(x - 3) - 10"),
+        (EXPAND, "x**2 + 3*x - 10"),
+        (EXPAND, "x**2 - 10"),
+        (FACTOR, "x**2 - 3*x - 10"),  # the question copied
+        (FACTOR, "x*(x - 3) - 10"),
+        (FACTOR, "(x + 5)*(x - 2)"),
+        (DERIVATIVE, "x**2 + 2*x"),
+        (DERIVATIVE, "2*x"),
+        (DERIVATIVE, "sqrt((2*x + 2)**2)"),
+    ],
+)
+def test_wrong_answers_score_zero(problem, answer):
+    verdict = _verify(problem, answer)
+    assert verdict.score == 0.0 and verdict.reason
+
+
+def test_copied_question_is_refused_with_the_reason():
+    assert "not expanded" in _verify(EXPAND, "(x - 5)*(x + 2)").reason
+    assert "irreducible" in _verify(FACTOR, "x**2 - 3*x - 10").reason
+
+
+def test_partial_factorization_scores_zero():
+    problem = _problem("Factor completely: x**3 - x.", "x*(x - 1)*(x + 1)", task="factor", target=[0, -1, 0, 1])
+    assert _verify(problem, "x*(x - 1)*(x + 1)").score == 1.0
+    assert _verify(problem, "x*(x**2 - 1)").score == 0.0
+
+
+ADVERSARIAL = [
+    "__import__('os').system('echo hi')",
+    "9**9**9**9",
+    "1" * 100_000,
+    "(" * 5000 + "x" + ")" * 5000,
+    "nan",
+    "oo",
+    "-oo",
+    "\uff13",  # full-width 3
+    "x = \uff13",
+    "(x+1)^32^32^32",
+    "((x+1)^32)^32",  # allowed by the parser; refused by the degree bound before expanding
+    "(x+1)^32*(x+2)^32*(x+3)^32",
+    "x**(10**9)",
+    "2**x",
+    "x/0",
+    "x = 3 = 3",
+    ", , ,",
+    "1," * 240,
+]
+
+
+@pytest.mark.parametrize("answer", ADVERSARIAL, ids=range(len(ADVERSARIAL)))
+def test_adversarial_answers_score_zero_quickly(answer):
+    for problem in HAND_WRITTEN:
+        started = time.perf_counter()
+        verdict = _verify(problem, answer)
+        assert time.perf_counter() - started < SECONDS_PER_ANSWER, problem.inputs["task"]
+        assert verdict.score == 0.0 and verdict.reason, problem.inputs["task"]
+
+
+def test_overlong_answer_is_refused_before_parsing():
+    with pytest.raises(AnswerError, match="too long"):
+        ALGEBRA.score("1, " * 50_000, QUADRATIC)
+
+
+@pytest.mark.parametrize("difficulty", sorted(LEVELS))
+def test_teacher_is_wrong_on_a_third_to_two_fifths_of_problems(difficulty):
+    # Measured (seed 0, 500 problems): 0.386 at level 1, 0.382 at level 2, 0.410 at level 3.
+    problems = ALGEBRA.problems(500, seed=0, difficulty=difficulty)
+    verdicts = [ALGEBRA.verify(problem, ALGEBRA.demonstration(problem)) for problem in problems]
+    error_rate = sum(verdict.score < 1.0 for verdict in verdicts) / len(problems)
+    assert 0.3 <= error_rate <= 0.45
+    # The imitator should learn wrong mathematics, not unreadable answers.
+    assert {verdict.reason for verdict in verdicts} <= {"", "wrong answer"}
+
+
+def test_teacher_makes_every_kind_of_mistake_the_same_way_each_time():
+    problems = ALGEBRA.problems(300, seed=1, difficulty=3)
+    wrong = [problem for problem in problems if ALGEBRA.teacher_answer(problem) != problem.answer]
+    assert {problem.inputs["task"] for problem in wrong} == set(TASKS)
+    for problem in wrong:
+        rebuilt = ALGEBRA.problem(problem.seed, problem.index, problem.difficulty)
+        assert ALGEBRA.teacher_answer(rebuilt) == ALGEBRA.teacher_answer(problem)
+
+
+def _largest_number(question: str) -> int:
+    return max(int(number) for number in re.findall(r"[0-9]+", question.split(".")[0].split(":")[-1]))
+
+
+def _degree(question: str) -> int:
+    """Degree in x of the question's expression (our own text, so parsing it is safe)."""
+    expression = re.sub(r"^[^:]*: |^Expand ", "", question).split(". ")[0].rstrip(".")
+    return max(sympy.degree(parse_math(side, symbols={"x"}), sympy.Symbol("x")) for side in expression.split("="))
+
+
+def test_levels_get_harder():
+    tasks, numbers, degrees, answer_lengths = [], [], [], []
+    for difficulty in sorted(LEVELS):
+        problems = ALGEBRA.problems(300, seed=0, difficulty=difficulty)
+        tasks.append(len({problem.inputs["task"] for problem in problems}))
+        numbers.append(sum(_largest_number(problem.question) for problem in problems) / len(problems))
+        degrees.append(max(_degree(problem.question) for problem in problems))
+        answer_lengths.append(sum(len(problem.answer) for problem in problems) / len(problems))
+    assert tasks == sorted(tasks) and tasks[0] < tasks[-1]
+    for proxy in (numbers, degrees, answer_lengths):
+        assert all(easier < harder for easier, harder in zip(proxy, proxy[1:])), proxy
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("tasks", ("integrate",)), ("tasks", ()), ("max_root", 0), ("max_coefficient", 1), ("num_factors", 5),
+     ("max_degree", 1), ("num_terms", 9), ("max_leading", 0)],
+)  # fmt: skip
+def test_impossible_config_is_rejected_naming_the_field(field, value):
+    fields = {**LEVELS[1].__dict__, field: value}
+    with pytest.raises(ValueError, match=field):
+        Config(**fields)
+
+
+def test_chain_rule_needs_leading_coefficients_above_one():
+    with pytest.raises(ValueError, match="max_leading"):
+        Config(**{**LEVELS[3].__dict__, "max_leading": 1})
+
+
+def test_env_imports_no_training_libraries():
+    code = "import sys, env.algebra; print(sorted({'torch', 'transformers', 'trl'} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
