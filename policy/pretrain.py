@@ -1,0 +1,193 @@
+"""Pretraining by imitation: the tiny model learns from a systematically wrong teacher.
+
+AlphaGo's first network imitated human games, mistakes included. Here each
+environment's teacher demonstrates answers with its own systematic errors
+(arithmetic forgets carries, countdown drops parentheses, ...), and the tiny
+model is trained from scratch on those demonstrations with TRL's SFTTrainer.
+It inherits the teacher's mistakes: its held-out pass@1 lands below the
+teacher's accuracy, and only a verifiable reward can correct them later.
+
+    $ selfplay pretrain configs/quickstart.yaml
+
+The result is an ordinary model folder in the cache, keyed by everything
+that shapes it, so asking for the same pretraining again reuses it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from statistics import fmean
+from typing import Any, Sequence
+
+from env.registry import EnvironmentSpec
+from policy.evaluation import EvalSettings, evaluate
+from policy.config import PolicyConfig
+from policy.loader import Policy, load_policy
+from policy.precision import bf16_supported
+from rewards.compose import RewardSpec, build_rewards
+from rewards.sandbox import VerifierPool
+
+RESULT_FILE = "selfplay_pretrain.json"
+FORMAT_VERSION = 1  # bump when demonstrations or training change, so old caches are not reused
+
+
+@dataclass(frozen=True)
+class PretrainConfig:
+    difficulties: list[int] = field(default_factory=lambda: [1, 2])  # levels the teacher demonstrates
+    num_demonstrations: int = 20_000  # distinct training problems with the teacher's answer
+    max_steps: int = 1_000  # optimizer steps
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    num_eval_problems: int = 200  # held-out problems per environment and difficulty
+    seed: int = 0
+
+    def __post_init__(self):
+        if not self.difficulties:
+            raise ValueError("pretrain.difficulties must list at least one level")
+        for name in ("num_demonstrations", "max_steps", "batch_size", "num_eval_problems"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"pretrain.{name} must be >= 1, got {getattr(self, name)}")
+        if not 0 < self.learning_rate < 1:
+            raise ValueError(f"pretrain.learning_rate must be in (0, 1), got {self.learning_rate}")
+
+
+@dataclass
+class PretrainResult:
+    folder: str
+    pass_at_1: dict[str, float]  # "env/difficulty" -> held-out greedy pass@1 of the pretrained model
+    teacher_accuracy: dict[str, float]  # "env/difficulty" -> the teacher's accuracy on the same problems
+    num_parameters: int
+    wall_time_s: float
+    reused: bool = False
+
+    @property
+    def mean_pass_at_1(self) -> float:
+        return fmean(self.pass_at_1.values())
+
+    @property
+    def mean_teacher_accuracy(self) -> float:
+        return fmean(self.teacher_accuracy.values())
+
+
+def pretrain(
+    policy_config: PolicyConfig,
+    config: PretrainConfig,
+    environments: Sequence[tuple[str, EnvironmentSpec, float]],
+) -> PretrainResult:
+    """Pretrain the tiny model on teacher demonstrations, or reuse an identical earlier run.
+
+    Args:
+        environments: (name, spec, weight) per environment; weights set the mix of demonstrations.
+    """
+    folder = pretrained_folder(policy_config, config, environments)
+    if (folder / RESULT_FILE).exists():
+        return PretrainResult(**{**json.loads((folder / RESULT_FILE).read_text()), "reused": True})
+    started = time.monotonic()
+    instances = {name: spec.build() for name, spec, _ in environments}
+    _check_difficulties(instances, config.difficulties)
+    policy = load_policy(policy_config, model="tiny")
+    staging = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    _train(policy, _demonstrations(policy, instances, environments, config), config, staging)
+    policy.save(staging)
+    pass_at_1, teacher_accuracy = _evaluate(policy, instances, environments, config)
+    result = PretrainResult(
+        folder=str(folder),
+        pass_at_1=pass_at_1,
+        teacher_accuracy=teacher_accuracy,
+        num_parameters=sum(p.numel() for p in policy.model.parameters()),
+        wall_time_s=round(time.monotonic() - started, 1),
+    )
+    (staging / RESULT_FILE).write_text(json.dumps({k: v for k, v in asdict(result).items() if k != "reused"}, indent=2))
+    shutil.rmtree(folder, ignore_errors=True)
+    staging.rename(folder)  # atomic: a killed pretraining never leaves a folder that looks finished
+    return result
+
+
+def pretrained_folder(
+    policy_config: PolicyConfig, config: PretrainConfig, environments: Sequence[tuple[str, EnvironmentSpec, float]]
+) -> Path:
+    """The cache folder for this exact pretraining: same settings, same folder."""
+    identity = {
+        "version": FORMAT_VERSION,
+        "tiny": asdict(policy_config.tiny),
+        "pretrain": asdict(config),
+        "environments": [[name, spec.ref, [list(o) for o in spec.options], weight] for name, spec, weight in environments],
+    }
+    digest = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return Path(policy_config.cache_dir).expanduser() / "pretrained" / f"tiny-{digest}"
+
+
+def _check_difficulties(instances: dict[str, Any], difficulties: list[int]) -> None:
+    for name, environment in instances.items():
+        missing = sorted(set(difficulties) - set(environment.difficulties))
+        if missing:
+            raise ValueError(f"pretrain.difficulties: {name} has no level {missing} (levels: {environment.difficulties})")
+
+
+def _demonstrations(policy: Policy, instances: dict, environments: Sequence, config: PretrainConfig):
+    """Prompt-completion pairs: the teacher's (sometimes systematically wrong) answers to training problems."""
+    import datasets
+
+    rng = random.Random(f"pretrain:{config.seed}")
+    names = [name for name, _, _ in environments]
+    weights = [weight for _, _, weight in environments]
+    rows = []
+    for index in range(config.num_demonstrations):
+        environment = instances[rng.choices(names, weights)[0]]
+        problem = environment.problem(config.seed, index, rng.choice(config.difficulties), "train")
+        rows.append({"prompt": policy.prompt_format.model_input(problem.prompt), "completion": environment.demonstration(problem)})
+    return datasets.Dataset.from_list(rows)
+
+
+def _train(policy: Policy, dataset, config: PretrainConfig, output_dir: Path) -> None:
+    from trl import SFTConfig, SFTTrainer
+
+    arguments = SFTConfig(
+        output_dir=str(output_dir / "trainer"),
+        max_steps=config.max_steps,
+        per_device_train_batch_size=config.batch_size,
+        learning_rate=config.learning_rate,
+        lr_scheduler_type="cosine",
+        warmup_steps=max(1, config.max_steps // 20),
+        weight_decay=0.0,
+        completion_only_loss=True,  # imitate the answers, not the questions
+        gradient_checkpointing=False,  # TRL turns it on by default; a tiny model only pays the recompute
+        max_length=policy.max_length,
+        logging_steps=max(1, config.max_steps // 10),
+        save_strategy="no",
+        report_to="none",
+        seed=config.seed,
+        dataloader_num_workers=0,
+        bf16=bf16_supported(),
+    )
+    trainer = SFTTrainer(model=policy.model, args=arguments, train_dataset=dataset, processing_class=policy.tokenizer)
+    trainer.train()
+    shutil.rmtree(output_dir / "trainer", ignore_errors=True)
+
+
+def _evaluate(policy: Policy, instances: dict, environments: Sequence, config: PretrainConfig):
+    """Held-out greedy pass@1 of the imitator, and its teacher's accuracy, per environment and level."""
+    specs = {name: spec for name, spec, _ in environments}
+    pass_at_1, teacher_accuracy = {}, {}
+    with VerifierPool(specs, num_workers=1) as pool:
+        rewards = build_rewards([RewardSpec("correct")], specs, pool)
+        for name, environment in instances.items():
+            for difficulty in config.difficulties:
+                problems = environment.problems(config.num_eval_problems, config.seed, difficulty, "eval")
+                result = evaluate(policy, problems, rewards, EvalSettings(num_samples=0, max_new_tokens=_budget(problems, environment)))
+                pass_at_1[f"{name}/{difficulty}"] = round(result.pass_at_1, 4)
+                verdicts = pool.verify([(p, environment.demonstration(p)) for p in problems])
+                teacher_accuracy[f"{name}/{difficulty}"] = round(fmean(v.score >= 1.0 for v in verdicts), 4)
+    return pass_at_1, teacher_accuracy
+
+
+def _budget(problems: list, environment: Any) -> int:
+    """Enough new tokens for the longest reference completion, with room to spare."""
+    return 2 * max(len(environment.reference_completion(p)) for p in problems) + 8

@@ -1,0 +1,61 @@
+"""How a problem's prompt is shown to a model: its chat template, or plain text.
+
+Instruct models get their chat template (the user turn is the problem's prompt,
+which already says where to put the answer); the tiny model gets plain text
+ending in a newline. The format is saved with every checkpoint, so a policy is
+always prompted the way it was trained.
+
+    >>> PromptFormat("plain").model_input("What is 2 + 2? Answer in <answer></answer>.")
+    'What is 2 + 2? Answer in <answer></answer>.\\n'
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+PROMPT_FORMAT_FILE = "selfplay_prompt.json"
+STYLES = ("chat", "plain")
+
+
+@dataclass(frozen=True)
+class PromptFormat:
+    style: str  # "chat" (apply the tokenizer's chat template) or "plain"
+    system_prompt: str | None = None  # chat only: an optional system turn
+
+    def __post_init__(self):
+        if self.style not in STYLES:
+            raise ValueError(f"policy.prompt_style must be one of {STYLES} or 'auto', got {self.style!r}")
+
+    def model_input(self, prompt: str) -> str | list[dict[str, str]]:
+        """What goes into TRL's `prompt` column: text, or chat messages that TRL templates itself."""
+        if self.style == "plain":
+            return prompt + "\n"
+        messages = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
+        return messages + [{"role": "user", "content": prompt}]
+
+    def render(self, tokenizer: Any, prompt: str) -> str:
+        """The exact text the model is conditioned on, for our own sampling and pretraining."""
+        model_input = self.model_input(prompt)
+        if isinstance(model_input, str):
+            return model_input
+        return tokenizer.apply_chat_template(model_input, tokenize=False, add_generation_prompt=True)
+
+    def save(self, folder: str | Path) -> None:
+        Path(folder, PROMPT_FORMAT_FILE).write_text(json.dumps(asdict(self), indent=2))
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "PromptFormat | None":
+        path = Path(folder, PROMPT_FORMAT_FILE)
+        return cls(**json.loads(path.read_text())) if path.exists() else None
+
+
+def choose_prompt_format(style: str, tokenizer: Any, system_prompt: str | None = None) -> PromptFormat:
+    """`auto` picks chat when the tokenizer has a chat template, plain otherwise."""
+    if style == "auto":
+        style = "chat" if getattr(tokenizer, "chat_template", None) else "plain"
+    if style == "chat" and not getattr(tokenizer, "chat_template", None):
+        raise ValueError("policy.prompt_style is 'chat' but the tokenizer has no chat template; use 'plain' or 'auto'")
+    return PromptFormat(style, system_prompt)
