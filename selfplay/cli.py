@@ -1,5 +1,11 @@
 """The `selfplay` command: thin wrappers that parse arguments and call one function each.
 
+    selfplay launch                         # the quickstart campaign on the built-in defaults
+    selfplay launch configs/algebra.yaml --set train.learning_rate=2e-5
+    selfplay resume runs/quickstart
+    selfplay compare quickstart
+    selfplay ui
+    selfplay pretrain
     selfplay envs list
     selfplay envs sample algebra -n 3
     selfplay envs check my_package.envs:MyEnv
@@ -32,6 +38,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     """Run the command line; returns the exit code (tests call this directly)."""
     import click
 
+    _quiet_libraries()
     try:
         result = app(args=argv, prog_name="selfplay", standalone_mode=False)
         return int(result or 0)
@@ -45,14 +52,53 @@ def main(argv: Optional[list[str]] = None) -> int:
     except (UserError, KeyError, ValueError, TypeError) as error:
         if not _is_user_error(error):
             raise
-        message = error.args[0] if error.args else str(error)
-        print(f"selfplay: error: {message}", file=sys.stderr)
+        print(f"selfplay: error: {_message(error)}", file=sys.stderr)
         return USER_ERROR_EXIT_CODE
+    except Exception as error:
+        if not _is_campaign_stop(error):
+            raise
+        print(f"selfplay: stopped: {_message(error)}", file=sys.stderr)
+        return 1
+
+
+def _quiet_libraries() -> None:
+    """Keep the terminal for selfplay's own progress: no weight-loading bars or library chatter."""
+    import logging
+    import os
+    import warnings
+
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # Spinning OpenMP threads make torch 10x slower whenever another process wants a core
+    # (a verifier worker, a pip install); passive waiting costs little when the machine is idle.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    warnings.filterwarnings("ignore", category=UserWarning)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.set_verbosity_error()
+    transformers_logging.disable_progress_bar()
+    for name in ("mlflow", "alembic", "datasets"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def _message(error: Exception) -> str:
+    return str(error.args[0]) if error.args else str(error)
 
 
 def _is_user_error(error: Exception) -> bool:
     """Config, registry and environment-option errors are the user's; others are bugs and keep their traceback."""
-    return isinstance(error, UserError) or getattr(error, "selfplay_user_error", False)
+    from selfplay.config_loader import ConfigError
+
+    return isinstance(error, (UserError, ConfigError)) or getattr(error, "selfplay_user_error", False)
+
+
+def _is_campaign_stop(error: Exception) -> bool:
+    """Failures with a clear cause (a plugin, the tracking server): one line, exit 1; the state allows resume."""
+    from rewards.sandbox import VerifierError
+    from selfplay.campaign import CampaignError
+    from selfplay.tracking import TrackingError
+
+    return isinstance(error, (CampaignError, TrackingError, VerifierError))
 
 
 def user_errors(function):
@@ -66,6 +112,94 @@ def user_errors(function):
             raise
 
     return wrapper
+
+
+# -- campaigns -------------------------------------------------------------------------
+ConfigArgument = typer.Argument(None, help="Campaign YAML (default: the built-in quickstart).")
+SetOption = typer.Option(None, "--set", help="Override a setting: --set train.learning_rate=1e-5 (repeatable).")
+TrackingOption = typer.Option(None, "--tracking-uri", help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, else sqlite in output_dir).")
+
+
+@app.command()
+def launch(
+    config_path: Optional[str] = ConfigArgument,
+    overrides: Optional[list[str]] = SetOption,
+    tracking_uri: Optional[str] = TrackingOption,
+    run_dir: Optional[str] = typer.Option(None, "--run-dir", help="Run folder (default: output_dir/name)."),
+) -> None:
+    """Start a self-improvement campaign."""
+    from selfplay.campaign import launch as launch_campaign
+    from selfplay.config_loader import load_config
+
+    config = load_config(config_path, overrides or [])
+    user_errors(launch_campaign)(config, run_dir, tracking_uri)
+
+
+@app.command()
+def resume(
+    run_dir: str = typer.Argument(..., help="The run folder of the campaign to continue."),
+    tracking_uri: Optional[str] = TrackingOption,
+) -> None:
+    """Continue a campaign that was killed, failed or ran out of time."""
+    from selfplay.campaign import resume as resume_campaign
+
+    user_errors(resume_campaign)(run_dir, tracking_uri)
+
+
+@app.command()
+def pretrain(config_path: Optional[str] = ConfigArgument, overrides: Optional[list[str]] = SetOption) -> None:
+    """Pretrain the tiny model by imitating each environment's systematically wrong teacher."""
+    from policy.pretrain import pretrain as run_pretraining
+    from selfplay.campaign import _build_environments
+    from selfplay.config_loader import load_config
+
+    config = load_config(config_path, overrides or [])
+    if config.policy.model != "tiny":
+        raise UserError(f"policy.model is {config.policy.model!r}; pretraining is for the tiny model only")
+    configured = user_errors(_build_environments)(config)
+    environments = [(name, c.spec, c.entry.weight) for name, c in configured.items()]
+    result = run_pretraining(config.policy, config.pretrain, environments)
+    table = Table("env/level", "pretrained pass@1", "teacher accuracy", title=f"pretrained model: {result.folder}")
+    for key, value in result.pass_at_1.items():
+        table.add_row(key, f"{value:.3f}", f"{result.teacher_accuracy[key]:.3f}")
+    console.print(table)
+    console.print(f"{result.num_parameters:,} parameters, {'reused' if result.reused else f'{result.wall_time_s:.0f} s'}")
+
+
+@app.command()
+def compare(
+    campaign: str = typer.Argument(..., help="Campaign name (its MLflow experiment)."),
+    output_dir: str = typer.Option("runs", help="Where the default sqlite store lives."),
+    tracking_uri: Optional[str] = TrackingOption,
+) -> None:
+    """The campaign's generations as a table, read back from MLflow."""
+    from selfplay.compare import generations_from_mlflow
+    from selfplay.report import generations_table
+    from selfplay.tracking import resolve_tracking_uri
+
+    uri = resolve_tracking_uri(tracking_uri, None, output_dir)
+    console.print(generations_table(user_errors(generations_from_mlflow)(uri, campaign), title=f"campaign {campaign}"))
+
+
+@app.command()
+def ui(
+    output_dir: str = typer.Option("runs", help="Where the default sqlite store lives."),
+    tracking_uri: Optional[str] = TrackingOption,
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on (localhost by default)."),
+    port: int = typer.Option(5000),
+) -> int:
+    """Start the MLflow UI on the campaigns' store."""
+    import subprocess
+
+    from selfplay.tracking import resolve_tracking_uri
+
+    uri = resolve_tracking_uri(tracking_uri, None, output_dir)
+    if not uri.startswith(("sqlite:", "file:", "postgresql", "mysql")) and "://" in uri:
+        console.print(f"the campaigns are on a tracking server already: open {uri} in a browser")
+        return 0
+    console.print(f"MLflow UI on http://{host}:{port} for {uri}")
+    command = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", uri, "--host", host, "--port", str(port), "--workers", "1"]
+    return subprocess.call(command)
 
 
 # -- selfplay envs --------------------------------------------------------------

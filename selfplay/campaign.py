@@ -1,0 +1,481 @@
+"""The self-improvement campaign: generations of RL on verifiable rewards, gated like AlphaGo Zero.
+
+    $ selfplay launch configs/quickstart.yaml
+    $ selfplay resume runs/quickstart
+
+Generation 0 is the initial policy (the tiny model pretrained by imitation of
+a systematically wrong teacher, or any model the loader reaches). Then, for
+each generation:
+
+  select    draw training problems at each environment's current level; the
+            champion answers each k times and only problems it solves
+            sometimes are kept (zero-variance groups teach GRPO nothing:
+            DAPO's dynamic sampling, done once up front)
+  expert_iteration (optional)
+            fine-tune on the champion's own verified solutions (STaR, ReST-EM)
+  train     GRPO (DeepSeekMath) or RLOO with TRL on the kept problems
+  evaluate  greedy pass@1 and pass@k on a fixed held-out set
+  gate      the candidate becomes champion only if it beats the champion on
+            the same problems (AlphaGo Zero; a paired sign test by default)
+  curriculum
+            an environment moves up a level when the champion masters it
+
+Deliberate deviations: a rejected candidate is dropped and the next
+generation starts again from the champion (AlphaGo Zero kept training one
+network and only gated the self-play player); selection samples once per
+generation rather than per batch, because TRL has no dynamic sampling.
+
+Every phase writes its result to the run folder and the state atomically
+before it is logged, so a campaign killed at any point resumes where it was.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from env.environment import Environment
+from env.problem import Problem
+from env.registry import EnvironmentSpec
+from policy.evaluation import EvalResult, evaluate
+from policy.loader import Policy, load_policy, resolve_model_folder
+from policy.pretrain import pretrain
+from policy.sampling import check_fits
+from rewards.compose import RewardSet, RewardSpec, build_rewards
+from rewards.sandbox import VerifierPool
+from selfplay import distributed
+from selfplay.config import CampaignConfig, EnvironmentEntry
+from selfplay.config_loader import flatten, load_config, to_yaml
+from selfplay.curriculum import next_difficulty
+from selfplay.filtering import learnable, sample_champion, verified_solutions
+from selfplay.gating import decide
+from selfplay.problems import eval_problems, training_problems
+from selfplay.report import eval_metrics, generations_table, per_level_pass_at_1
+from selfplay.state import CampaignState, GenerationRecord
+from selfplay.tracking import Tracker, resolve_tracking_uri
+from selfplay.training import latest_checkpoint, rollout_rows, run_expert_iteration, run_rl
+
+CONFIG_FILE = "config.yaml"
+console = Console()
+
+
+class CampaignError(RuntimeError):
+    """The campaign cannot go on (a plugin failed, the run folder is unusable); the message says why."""
+
+
+@dataclass
+class Campaign:
+    """What a running campaign works with; built once per launch or resume."""
+
+    config: CampaignConfig
+    run_dir: Path
+    state: CampaignState
+    configured: dict[str, "ConfiguredEnvironment"]
+    rewards: RewardSet
+    eval_set: list[Problem]
+    tracker: Tracker | None  # None on processes other than the main one
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def environments(self) -> dict[str, Environment]:
+        return {name: c.environment for name, c in self.configured.items()}
+
+    def generation_dir(self, generation: int) -> Path:
+        return self.run_dir / "generations" / f"{generation:04d}"
+
+    def save_state(self) -> None:
+        if distributed.is_main_process():
+            self.state.elapsed_s = round(self.state.elapsed_s + time.monotonic() - self.started, 1)
+            self.started = time.monotonic()
+            self.state.save(self.run_dir)
+
+
+# -- entry points -------------------------------------------------------------------
+def launch(config: CampaignConfig, run_dir: str | Path | None = None, tracking_uri: str | None = None) -> CampaignState:
+    """Start a new campaign in `run_dir` (default: output_dir/name)."""
+    run_dir = Path(run_dir or Path(config.output_dir) / config.name)
+    if (run_dir / "state.json").exists():
+        raise CampaignError(f"{run_dir} already holds a campaign; `selfplay resume {run_dir}` continues it")
+    configured = _build_environments(config)  # bad names and levels fail here, before any model loads
+    if distributed.is_main_process():
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / CONFIG_FILE).write_text(to_yaml(config))
+        CampaignState(name=config.name).save(run_dir)
+    distributed.wait_for_everyone()
+    return _run(config, run_dir, configured, tracking_uri)
+
+
+def resume(run_dir: str | Path, tracking_uri: str | None = None) -> CampaignState:
+    """Continue a campaign that stopped (killed, failed, or out of time) where it was."""
+    run_dir = Path(run_dir)
+    if not (run_dir / CONFIG_FILE).exists():
+        raise CampaignError(f"{run_dir}: no {CONFIG_FILE}; is this a selfplay run folder?")
+    config = load_config(run_dir / CONFIG_FILE)
+    return _run(config, run_dir, _build_environments(config), tracking_uri)
+
+
+# -- the loop -------------------------------------------------------------------------
+def _run(config: CampaignConfig, run_dir: Path, configured: dict[str, "ConfiguredEnvironment"], tracking_uri: str | None) -> CampaignState:
+    state = CampaignState.load(run_dir)
+    distributed.check_same_everywhere(config, run_dir)
+    if state.status == "finished" and state.generation > config.generations:
+        console.print(f"{run_dir}: the campaign already finished")
+        return state
+    tracker = None
+    if distributed.is_main_process():
+        tracker = Tracker(resolve_tracking_uri(tracking_uri, config.tracking.tracking_uri, config.output_dir), config.name, config.output_dir)
+    specs = {name: c.spec for name, c in configured.items()}
+    verifier = config.verifier
+    with VerifierPool(specs, verifier.num_workers, verifier.timeout_s, verifier.memory_mb) as pool:
+        rewards = build_rewards([RewardSpec(r.name, r.weight, r.options) for r in config.rewards], specs, pool)
+        environments = {name: c.environment for name, c in configured.items()}
+        levels = {name: c.levels for name, c in configured.items()}
+        held_out = _guarded(lambda: eval_problems(environments, levels, config.eval.num_problems, config.seed))
+        campaign = Campaign(config, run_dir, state, configured, rewards, held_out, tracker)
+        state.status = "running"
+        _open_parent_run(campaign)
+        try:
+            if state.phase == "baseline":
+                _baseline(campaign)
+            while state.generation <= config.generations and not _out_of_time(campaign):
+                _generation(campaign)
+            state.status = "finished" if state.generation > config.generations else "stopped"
+            campaign.save_state()
+            if tracker:
+                tracker.finish(state.parent_run_id)
+        except BaseException as error:
+            _mark_stopped(campaign, "KILLED" if isinstance(error, KeyboardInterrupt) else "FAILED")
+            raise
+    if distributed.is_main_process():
+        console.print(generations_table(state.history, title=f"campaign {config.name}"))
+    return state
+
+
+def _baseline(campaign: Campaign) -> None:
+    """Generation 0: the initial policy, evaluated and registered as the first champion."""
+    config, state = campaign.config, campaign.state
+    folder = _initial_policy_folder(campaign)
+    policy = load_policy(config.policy, model=folder)
+    check_fits(policy, [p.prompt for p in campaign.eval_set], config.train.max_completion_length, "train.max_completion_length")
+    result = _evaluate(campaign, policy, generation=0)
+    state.champion_generation, state.champion_folder = 0, folder
+    state.difficulty = {name: c.entry.start_difficulty for name, c in campaign.configured.items()}
+    record = _record(campaign, 0, True, result, None, dict(state.difficulty), 0.0)
+    _log_generation(campaign, record, result, rollouts=[], gate_reason="initial policy")
+    state.history.append(record)
+    state.generation, state.phase = 1, "select"
+    campaign.save_state()
+
+
+def _generation(campaign: Campaign) -> None:
+    """One generation, phase by phase; each phase leaves its output on disk before the state moves on."""
+    config, state = campaign.config, campaign.state
+    generation, folder = state.generation, campaign.generation_dir(state.generation)
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    timings = _load_json(folder / "timings.json", {})
+    if state.phase == "select":
+        _timed(timings, "select_s", lambda: _select(campaign, folder))
+        _save_json(folder / "timings.json", timings)
+        state.advance("expert_iteration" if config.expert_iteration.enabled else "train")
+        campaign.save_state()
+    if state.phase == "expert_iteration":
+        _timed(timings, "expert_iteration_s", lambda: _expert_iteration(campaign, folder))
+        _save_json(folder / "timings.json", timings)
+        state.advance("train")
+        campaign.save_state()
+    if state.phase == "train":
+        _timed(timings, "train_s", lambda: _train(campaign, folder))
+        _save_json(folder / "timings.json", timings)
+        state.advance("evaluate")
+        campaign.save_state()
+    if state.phase == "evaluate":
+        candidate = load_policy(config.policy, model=str(folder / "candidate"))
+        _timed(timings, "evaluate_s", lambda: _evaluate(campaign, candidate, generation))
+        _save_json(folder / "timings.json", timings)
+        state.advance("gate")
+        campaign.save_state()
+    if state.phase == "gate":
+        _gate(campaign, folder, timings, time.monotonic() - started)
+        state.generation, state.phase = generation + 1, "select"
+        campaign.save_state()
+
+
+# -- phases -----------------------------------------------------------------------------
+def _select(campaign: Campaign, folder: Path) -> None:
+    """Training problems for this generation, and the champion's verified solutions for expert iteration."""
+    config, state = campaign.config, campaign.state
+    weights = {name: c.entry.weight for name, c in campaign.configured.items()}
+    seed = config.seed * 100_003 + state.generation
+    candidates = _guarded(lambda: training_problems(campaign.environments, weights, state.difficulty, config.train.num_problems, seed))
+    selected, solutions, learnable_fraction = candidates, [], 1.0
+    if config.curriculum.filter_zero_variance or config.expert_iteration.enabled:
+        champion = load_policy(config.policy, model=state.champion_folder)
+        samples = sample_champion(
+            champion, candidates, campaign.rewards, config.curriculum.filter_samples, config.train.temperature,
+            config.train.max_completion_length, seed, config.eval.batch_size,
+        )
+        kept = learnable(samples)
+        learnable_fraction = len(kept) / len(candidates)
+        if config.curriculum.filter_zero_variance and kept:
+            selected = kept  # with none learnable, train on all rather than on nothing
+        solutions = verified_solutions(samples, config.expert_iteration.max_success_rate, config.expert_iteration.max_examples)
+    _save_json(folder / "selection.json", {
+        "problems": [p.to_row() for p in selected],
+        "solutions": [[p.to_row(), completion] for p, completion in solutions],
+        "learnable_fraction": learnable_fraction,
+        "num_candidates": len(candidates),
+    })
+
+
+def _expert_iteration(campaign: Campaign, folder: Path) -> None:
+    config, state = campaign.config, campaign.state
+    selection = _load_json(folder / "selection.json", None)
+    pairs = [(Problem.from_row(row), completion) for row, completion in selection["solutions"]]
+    if not pairs:
+        return
+    policy = load_policy(config.policy, model=state.champion_folder)
+    seed = config.seed * 100_003 + state.generation
+    run_expert_iteration(policy, pairs, config.expert_iteration, folder / "expert_iteration_trainer", seed)
+    if distributed.is_main_process():
+        policy.save(folder / "expert_iteration")
+    distributed.wait_for_everyone()
+
+
+def _train(campaign: Campaign, folder: Path) -> None:
+    """RL from the champion (or its expert-iteration update) into generations/N/candidate."""
+    config, state = campaign.config, campaign.state
+    start = folder / "expert_iteration" if (folder / "expert_iteration" / "config.json").exists() else Path(state.champion_folder)
+    policy = load_policy(config.policy, model=str(start))
+    problems = [Problem.from_row(row) for row in _load_json(folder / "selection.json", None)["problems"]]
+    run_id = _generation_run_id(campaign, state.generation)
+    callbacks = [campaign.tracker.training_callback(run_id)] if campaign.tracker else []
+    trainer_dir = folder / "trainer"
+    if latest_checkpoint(trainer_dir):
+        console.print(f"generation {state.generation}: resuming training from {latest_checkpoint(trainer_dir)}")
+    seed = config.seed * 100_003 + state.generation
+    run_rl(policy, problems, campaign.rewards, config, trainer_dir, callbacks, seed)
+    if distributed.is_main_process():
+        _save_json(folder / "rollouts.json", rollout_rows(trainer_dir, config.eval.num_rollouts_logged))
+        policy.save(folder / "candidate")
+        for checkpoint in trainer_dir.glob("checkpoint-*"):  # the candidate folder replaces them
+            shutil.rmtree(checkpoint, ignore_errors=True)
+    distributed.wait_for_everyone()
+
+
+def _evaluate(campaign: Campaign, policy: Policy, generation: int) -> EvalResult:
+    """Evaluate on the fixed held-out set; results are saved per generation for gating and for the record."""
+    config = campaign.config
+    settings = config.eval.settings(config.train.max_completion_length, seed=config.seed)
+    console.print(f"generation {generation}: evaluating on {len(campaign.eval_set)} held-out problems")
+    result = distributed.evaluate_on_all_processes(policy, campaign.eval_set, campaign.rewards, settings, evaluate)
+    folder = campaign.generation_dir(generation)
+    if distributed.is_main_process():
+        folder.mkdir(parents=True, exist_ok=True)
+        _save_json(folder / "eval.json", {"rows": result.rows, "reward_names": result.reward_names})
+    return result
+
+
+def _gate(campaign: Campaign, folder: Path, timings: dict[str, float], wall_time_s: float) -> None:
+    """Promote or reject the candidate, move the curriculum, log the generation."""
+    config, state = campaign.config, campaign.state
+    generation = state.generation
+    candidate = _load_eval(folder)
+    champion = _load_eval(campaign.generation_dir(state.champion_generation))
+    decision = decide(config.gate, candidate.correct_by_problem(), champion.correct_by_problem())
+    trained_on = dict(state.difficulty)
+    if decision.promoted:
+        state.champion_generation, state.champion_folder = generation, str(folder / "candidate")
+        champion = candidate
+    state.difficulty = next_difficulty(
+        state.difficulty, per_level_pass_at_1(champion), {n: c.levels[-1] for n, c in campaign.configured.items()},
+        config.curriculum.advance_threshold,
+    )
+    record = _record(campaign, generation, decision.promoted, candidate, decision.p_value, trained_on, wall_time_s)
+    selection = _load_json(folder / "selection.json", {})
+    extra = {f"time/{k}": v for k, v in timings.items()}
+    extra.update({
+        "gate/wins": decision.wins, "gate/losses": decision.losses,
+        "select/learnable_fraction": selection.get("learnable_fraction", 1.0),
+        "select/num_train_problems": len(selection.get("problems", [])),
+        "select/num_verified_solutions": len(selection.get("solutions", [])),
+    })
+    _log_generation(campaign, record, candidate, _load_json(folder / "rollouts.json", []), decision.reason, extra)
+    state.history.append(record)
+    verdict = "[green]promoted[/green]" if decision.promoted else "[red]rejected[/red]"
+    levels = ", ".join(f"{env} {level}" for env, level in state.difficulty.items())
+    console.print(f"generation {generation}: pass@1 {candidate.pass_at_1:.3f} {verdict} ({decision.reason}); "
+                  f"next level: {levels}", soft_wrap=True)
+
+
+# -- MLflow ----------------------------------------------------------------------------
+def _open_parent_run(campaign: Campaign) -> None:
+    if campaign.tracker is None:
+        return
+    state = campaign.state
+    state.parent_run_id = campaign.tracker.parent_run(str(campaign.run_dir), state.parent_run_id)
+    campaign.save_state()
+    campaign.tracker.log_params(state.parent_run_id, flatten(campaign.config))
+    campaign.tracker.log_text(state.parent_run_id, to_yaml(campaign.config), CONFIG_FILE)
+
+
+def _generation_run_id(campaign: Campaign, generation: int) -> str | None:
+    """The generation's child run, created on first use and remembered in the state."""
+    if campaign.tracker is None:
+        return None
+    state, key = campaign.state, str(generation)
+    run_id = campaign.tracker.generation_run(state.parent_run_id, generation, state.generation_run_ids.get(key))
+    if state.generation_run_ids.get(key) != run_id:
+        state.generation_run_ids[key] = run_id
+        campaign.save_state()
+    return run_id
+
+
+def _log_generation(campaign: Campaign, record: GenerationRecord, result: EvalResult, rollouts: list,
+                    gate_reason: str, extra: dict[str, float] | None = None) -> None:
+    tracker = campaign.tracker
+    if tracker is None:
+        return
+    run_id = _generation_run_id(campaign, record.generation)
+    metrics = eval_metrics(result)
+    metrics.update({f"curriculum/{env}/difficulty": level for env, level in record.difficulty.items()})
+    metrics["campaign/elapsed_s"] = record.elapsed_s
+    if record.p_value is not None:
+        metrics["gate/p_value"] = record.p_value
+    metrics.update(extra or {})
+    tracker.log_params(run_id, flatten(campaign.config))
+    tracker.log_metrics(run_id, metrics, step=record.generation)
+    tracker.set_tags(run_id, {
+        "generation": record.generation, "promoted": str(record.promoted).lower(),
+        "champion_generation": record.champion_generation, "gate": gate_reason,
+    })
+    tracker.log_text(run_id, to_yaml(campaign.config), CONFIG_FILE)
+    tracker.log_table(run_id, result.rows, "eval_results.json")
+    tracker.log_table(run_id, rollouts, "rollouts.json")
+    champion_metrics = {"champion/generation": record.champion_generation}
+    tracker.log_metrics(campaign.state.parent_run_id, {**metrics, **champion_metrics}, step=record.generation)
+    if record.promoted and campaign.config.tracking.register_model:
+        model_folder = campaign.state.champion_folder
+        if Path(model_folder).is_dir():
+            tracker.register_champion(run_id, model_folder, record.generation)
+    tracker.finish(run_id)
+
+
+def _mark_stopped(campaign: Campaign, status: str) -> None:
+    """No run is left RUNNING forever: a stopped campaign marks its runs, resume reopens them."""
+    campaign.state.status = "failed" if status == "FAILED" else "stopped"
+    campaign.save_state()
+    tracker, state = campaign.tracker, campaign.state
+    if tracker is None:
+        return
+    try:
+        current = state.generation_run_ids.get(str(state.generation))
+        for run_id in filter(None, [current, state.parent_run_id]):
+            tracker.finish(run_id, status)
+    except Exception as error:  # the store may be what failed; the state on disk is what resume needs
+        console.print(f"[yellow]could not mark the MLflow runs {status}: {str(error).splitlines()[0][:200]}[/yellow]")
+
+
+# -- helpers ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ConfiguredEnvironment:
+    """One environment of the campaign: its config entry, instance, spec for verifier workers, and levels."""
+
+    entry: EnvironmentEntry
+    environment: Environment
+    spec: EnvironmentSpec
+    levels: list[int]  # start_difficulty .. max_difficulty, the levels evaluated and trained on
+
+
+def _build_environments(config: CampaignConfig) -> dict[str, ConfiguredEnvironment]:
+    """Instantiate every configured environment, keyed by its name; errors name the setting."""
+    configured = {}
+    for entry in config.environments:
+        spec = EnvironmentSpec.of(entry.name, **entry.options)
+        try:
+            environment = spec.build()
+        except KeyError as error:
+            raise ValueError(f"environments: {error.args[0]}") from None
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"environments.{entry.name}.options: {error}") from None
+        available = environment.difficulties
+        top = entry.max_difficulty or available[-1]
+        for setting, level in (("start_difficulty", entry.start_difficulty), ("max_difficulty", top)):
+            if level not in available:
+                raise ValueError(f"environments.{entry.name}.{setting}: {entry.name} has levels {available}, got {level}")
+        levels = [level for level in available if entry.start_difficulty <= level <= top]
+        configured[environment.name] = ConfiguredEnvironment(entry, environment, spec, levels)
+    return configured
+
+
+def _initial_policy_folder(campaign: Campaign) -> str:
+    """Generation 0: pretrain the tiny model by imitation (or reuse it), or resolve the configured model."""
+    config = campaign.config
+    if config.policy.model != "tiny":
+        return resolve_model_folder(config.policy.model, config.policy.cache_dir)
+    environments = [(name, c.spec, c.entry.weight) for name, c in campaign.configured.items()]
+    result = distributed.run_on_main_first(lambda: pretrain(config.policy, config.pretrain, environments))
+    verb = "reused" if result.reused else f"trained in {result.wall_time_s:.0f} s"
+    console.print(f"pretrained tiny model {verb}: held-out pass@1 {result.pass_at_1} "
+                  f"(teacher {result.teacher_accuracy})")
+    if campaign.tracker:
+        metrics = {f"pretrain/{key}/pass_at_1": value for key, value in result.pass_at_1.items()}
+        metrics.update({f"pretrain/{key}/teacher_accuracy": value for key, value in result.teacher_accuracy.items()})
+        campaign.tracker.log_metrics(campaign.state.parent_run_id, metrics, step=0)
+    return result.folder
+
+
+def _record(campaign: Campaign, generation: int, promoted: bool, result: EvalResult, p_value: float | None,
+            difficulty: dict[str, int], wall_time_s: float) -> GenerationRecord:
+    elapsed = campaign.state.elapsed_s + time.monotonic() - campaign.started
+    return GenerationRecord(
+        generation=generation, promoted=promoted, champion_generation=campaign.state.champion_generation,
+        pass_at_1=result.pass_at_1, pass_at_k=result.pass_at_k, reward=result.reward, length=result.length,
+        p_value=p_value, difficulty=difficulty, wall_time_s=round(wall_time_s, 1), elapsed_s=round(elapsed, 1),
+        per_level=per_level_pass_at_1(result),
+    )
+
+
+def _guarded(function):
+    """Run environment code; a plugin's exception becomes a CampaignError naming the problem."""
+    try:
+        return function()
+    except Exception as error:
+        raise CampaignError(f"an environment raised while generating problems: {type(error).__name__}: {error}") from error
+
+
+def _out_of_time(campaign: Campaign) -> bool:
+    budget = campaign.config.time_budget_s
+    elapsed = campaign.state.elapsed_s + time.monotonic() - campaign.started
+    return budget is not None and campaign.state.phase == "select" and elapsed >= budget
+
+
+def _timed(timings: dict[str, float], key: str, function) -> Any:
+    started = time.monotonic()
+    result = function()
+    timings[key] = round(timings.get(key, 0.0) + time.monotonic() - started, 2)
+    return result
+
+
+def _load_eval(folder: Path) -> EvalResult:
+    data = _load_json(folder / "eval.json", None)
+    if data is None:
+        raise CampaignError(f"{folder}: no eval.json; the run folder is incomplete")
+    return EvalResult(data["rows"], data["reward_names"])
+
+
+def _save_json(path: Path, data: Any) -> None:
+    if distributed.is_main_process():
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(data))
+        temporary.replace(path)
+
+
+def _load_json(path: Path, default: Any) -> Any:
+    return json.loads(path.read_text()) if path.exists() else default

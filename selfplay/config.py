@@ -1,0 +1,243 @@
+"""A campaign's settings: nested frozen dataclasses, validated on construction.
+
+The defaults are the quickstart (tiny model, arithmetic, a few generations on
+a laptop CPU); `configs/quickstart.yaml` spells them out. A YAML file lists
+only what differs:
+
+    name: algebra
+    environments: [{name: algebra, max_difficulty: 3}]
+    train: {learning_rate: 2.0e-5, max_steps: 80}
+
+Each field's meaning is the comment next to it. Loading, unknown keys and
+`--set` overrides live in selfplay/config_loader.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from policy.config import PolicyConfig
+from policy.evaluation import EvalSettings
+from policy.pretrain import PretrainConfig
+from rewards.compose import REWARD_NAMES
+
+ALGORITHMS = ("grpo", "rloo")
+LOSS_TYPES = ("grpo", "dr_grpo", "dapo", "bnpo", "cispo", "sapo", "luspo", "vespo")
+GATE_TESTS = ("sign", "win_rate", "margin", "none")
+
+
+@dataclass(frozen=True)
+class EnvironmentEntry:
+    name: str  # registered name, or package.module:ClassName
+    weight: float = 1.0  # share of training problems drawn from this environment
+    options: dict[str, Any] = field(default_factory=dict)  # constructor options, e.g. answer_format, teacher rates
+    start_difficulty: int = 1  # level of generation 1
+    max_difficulty: int | None = None  # the curriculum stops here; None: the environment's hardest level
+
+    def __post_init__(self):
+        if self.weight <= 0:
+            raise ValueError(f"environments.{self.name}.weight must be > 0, got {self.weight}")
+        if self.start_difficulty < 1:
+            raise ValueError(f"environments.{self.name}.start_difficulty must be >= 1, got {self.start_difficulty}")
+        if self.max_difficulty is not None and self.max_difficulty < self.start_difficulty:
+            raise ValueError(
+                f"environments.{self.name}.max_difficulty ({self.max_difficulty}) is below "
+                f"start_difficulty ({self.start_difficulty})"
+            )
+
+
+@dataclass(frozen=True)
+class RewardEntry:
+    name: str  # correct, well_formatted or within_length
+    weight: float = 1.0  # 0 = logged, not trained on
+    options: dict[str, Any] = field(default_factory=dict)  # within_length: soft_limit, hard_limit (tokens)
+
+    def __post_init__(self):
+        if self.name not in REWARD_NAMES:
+            raise ValueError(f"rewards: unknown reward {self.name!r}; choose from {', '.join(REWARD_NAMES)}")
+        if self.weight < 0:
+            raise ValueError(f"rewards.{self.name}.weight must be >= 0, got {self.weight}")
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """One generation's reinforcement learning, through TRL (see selfplay/trl_config.py)."""
+
+    algorithm: str = "grpo"  # grpo (GRPOTrainer) or rloo (RLOOTrainer)
+    loss_type: str = "dapo"  # grpo only: grpo, dr_grpo, dapo, bnpo, cispo, sapo, luspo, vespo
+    beta: float = 0.0  # KL coefficient; 0 loads no reference model
+    num_generations: int = 8  # completions per prompt (the group)
+    temperature: float = 1.0  # rollout sampling temperature
+    top_p: float = 1.0
+    epsilon: float = 0.2  # lower clipping bound of the importance ratio
+    epsilon_high: float | None = 0.28  # upper clipping bound (DAPO's clip-higher); None = epsilon
+    scale_rewards: str = "group"  # group, batch or none: how advantages are normalised
+    learning_rate: float = 5.0e-5
+    lr_scheduler_type: str = "constant"
+    warmup_steps: int = 0
+    max_steps: int = 40  # optimizer steps per generation
+    per_device_batch_size: int = 64  # completions per device per step; a multiple of num_generations
+    gradient_accumulation_steps: int = 1
+    num_iterations: int = 1  # optimisation passes over each batch of rollouts
+    max_completion_length: int = 24  # tokens
+    mask_truncated_completions: bool = True  # no gradient from completions cut off mid-answer
+    gradient_checkpointing: bool = False  # trade compute for memory on large models
+    num_problems: int = 2_000  # candidate training problems drawn per generation (before filtering)
+    logging_steps: int = 5
+    save_steps: int = 20  # TRL checkpoints within a generation, for resume
+    use_vllm: bool = False  # GPU only: generate rollouts with vLLM
+    vllm_mode: str = "colocate"  # colocate or server
+    vllm_server_base_url: str | None = None  # server mode: http://host:8000
+    extra: dict[str, Any] = field(default_factory=dict)  # more TRL config fields, passed verbatim
+
+    def __post_init__(self):
+        _choice("train.algorithm", self.algorithm, ALGORITHMS)
+        _choice("train.loss_type", self.loss_type, LOSS_TYPES)
+        _choice("train.scale_rewards", self.scale_rewards, ("group", "batch", "none"))
+        _choice("train.vllm_mode", self.vllm_mode, ("colocate", "server"))
+        for name in ("num_generations", "max_steps", "per_device_batch_size", "gradient_accumulation_steps",
+                     "num_iterations", "max_completion_length", "num_problems", "logging_steps", "save_steps"):
+            _at_least(f"train.{name}", getattr(self, name), 1)
+        _at_least("train.num_generations", self.num_generations, 2)  # a group of one has no advantage
+        if not 0 < self.learning_rate < 1:
+            raise ValueError(f"train.learning_rate must be in (0, 1), got {self.learning_rate}")
+        if self.per_device_batch_size % self.num_generations:
+            raise ValueError(
+                f"train.per_device_batch_size ({self.per_device_batch_size}) must be a multiple of "
+                f"train.num_generations ({self.num_generations})"
+            )
+        if self.temperature <= 0:
+            raise ValueError(f"train.temperature must be > 0, got {self.temperature}")
+        if self.beta < 0:
+            raise ValueError(f"train.beta must be >= 0, got {self.beta}")
+
+
+@dataclass(frozen=True)
+class ExpertIterationSettings:
+    """Fine-tune on the champion's own verified solutions (STaR, ReST-EM), before GRPO."""
+
+    enabled: bool = False  # uses the champion's samples from curriculum.filter_samples
+    max_success_rate: float = 0.75  # learn from problems solved at most this often (hard but solvable)
+    max_examples: int = 2_000
+    max_steps: int = 30
+    learning_rate: float = 5.0e-5
+    per_device_batch_size: int = 32
+
+    def __post_init__(self):
+        _at_least("expert_iteration.max_steps", self.max_steps, 1)
+        if not 0 < self.max_success_rate <= 1:
+            raise ValueError(f"expert_iteration.max_success_rate must be in (0, 1], got {self.max_success_rate}")
+
+
+@dataclass(frozen=True)
+class CurriculumSettings:
+    advance_threshold: float = 0.9  # the champion's held-out pass@1 at its level that moves it up a level
+    filter_zero_variance: bool = True  # drop training problems the champion always or never solves
+    filter_samples: int = 8  # completions per problem used to judge that
+
+    def __post_init__(self):
+        if not 0 < self.advance_threshold <= 1:
+            raise ValueError(f"curriculum.advance_threshold must be in (0, 1], got {self.advance_threshold}")
+        _at_least("curriculum.filter_samples", self.filter_samples, 2)
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    """Promote a candidate only if it beats the champion on the same held-out problems."""
+
+    test: str = "sign"  # sign, win_rate, margin or none (see selfplay/gating.py)
+    significance: float = 0.05  # sign: one-sided p-value below which the candidate wins
+    min_win_rate: float = 0.55  # win_rate: share of discordant problems the candidate must win
+    min_margin: float = 0.0  # margin: required pass@1 gain (0.05 = five points)
+
+    def __post_init__(self):
+        _choice("gate.test", self.test, GATE_TESTS)
+        if not 0 < self.significance < 1:
+            raise ValueError(f"gate.significance must be in (0, 1), got {self.significance}")
+        if not 0 < self.min_win_rate <= 1:
+            raise ValueError(f"gate.min_win_rate must be in (0, 1], got {self.min_win_rate}")
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    num_problems: int = 200  # held-out problems per environment and difficulty
+    num_samples: int = 4  # k of pass@k
+    temperature: float = 1.0  # for the k samples
+    batch_size: int = 256  # sequences per generate() call
+    num_rollouts_logged: int = 64  # rollouts shown per generation in MLflow's table
+
+    def __post_init__(self):
+        _at_least("eval.num_problems", self.num_problems, 1)
+        _at_least("eval.num_samples", self.num_samples, 0)
+
+    def settings(self, max_new_tokens: int, seed: int) -> EvalSettings:
+        return EvalSettings(self.num_samples, self.temperature, max_new_tokens, self.batch_size, seed)
+
+
+@dataclass(frozen=True)
+class VerifierSettings:
+    num_workers: int = 2  # verifier processes; 0 = in-process, no time bound (trusted code only)
+    timeout_s: float = 1.0  # per completion
+    memory_mb: int = 1024  # per worker
+
+    def __post_init__(self):
+        _at_least("verifier.num_workers", self.num_workers, 0)
+        if self.timeout_s <= 0:
+            raise ValueError(f"verifier.timeout_s must be > 0, got {self.timeout_s}")
+
+
+@dataclass(frozen=True)
+class TrackingSettings:
+    tracking_uri: str | None = None  # None: $MLFLOW_TRACKING_URI, else sqlite in output_dir
+    register_model: bool = True  # register promoted generations as <name>-policy, alias "champion"
+
+
+@dataclass(frozen=True)
+class CampaignConfig:
+    name: str = "quickstart"  # the MLflow experiment and the run folder's name
+    seed: int = 0
+    generations: int = 6  # RL generations after generation 0
+    time_budget_s: float | None = None  # start no new generation after this much wall time
+    output_dir: str = "runs"  # run folders, the MLflow store and its artifacts go here
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    pretrain: PretrainConfig = field(default_factory=PretrainConfig)  # used when policy.model is tiny
+    environments: list[EnvironmentEntry] = field(
+        default_factory=lambda: [EnvironmentEntry("arithmetic", max_difficulty=2)]
+    )
+    rewards: list[RewardEntry] = field(
+        default_factory=lambda: [
+            RewardEntry("correct", 1.0),
+            RewardEntry("well_formatted", 0.1),
+            RewardEntry("within_length", 0.0, {"soft_limit": 20, "hard_limit": 24}),
+        ]
+    )
+    train: TrainSettings = field(default_factory=TrainSettings)
+    expert_iteration: ExpertIterationSettings = field(default_factory=ExpertIterationSettings)
+    curriculum: CurriculumSettings = field(default_factory=CurriculumSettings)
+    gate: GateSettings = field(default_factory=GateSettings)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    verifier: VerifierSettings = field(default_factory=VerifierSettings)
+    tracking: TrackingSettings = field(default_factory=TrackingSettings)
+
+    def __post_init__(self):
+        if not self.name or not all(c.isalnum() or c in "-_." for c in self.name):
+            raise ValueError(f"name must be letters, digits, '-', '_' or '.', got {self.name!r}")
+        _at_least("generations", self.generations, 0)
+        if not self.environments:
+            raise ValueError("environments must list at least one environment")
+        names = [entry.name for entry in self.environments]
+        if len(set(names)) != len(names):
+            raise ValueError(f"environments: each environment may appear once, got {names}")
+        if not any(entry.weight > 0 for entry in self.rewards):
+            raise ValueError("rewards: at least one reward needs a weight above 0")
+
+
+def _choice(name: str, value: Any, allowed: tuple) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(map(str, allowed))}; got {value!r}")
+
+
+def _at_least(name: str, value: int, minimum: int) -> None:
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")

@@ -1,0 +1,57 @@
+"""Which problems a generation trains and is evaluated on.
+
+Training problems are drawn from the environment mix at each environment's
+current level, fresh per generation (the generation number is part of the
+seed). The held-out eval set is fixed for the whole campaign: the same
+problems for every generation, so their scores compare, and by construction
+never among the training problems (the split is by canonical key).
+
+    >>> problems = training_problems(environments, weights, {"arithmetic": 2}, count=2000, seed=7)
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any, Mapping, Sequence
+
+from env.environment import Environment
+from env.problem import Problem
+from policy.prompts import PromptFormat
+
+
+def training_problems(
+    environments: Mapping[str, Environment],
+    weights: Mapping[str, float],
+    difficulty: Mapping[str, int],
+    count: int,
+    seed: int,
+) -> list[Problem]:
+    """`count` training problems, each environment's share proportional to its weight."""
+    rng = random.Random(f"training-mix:{seed}")
+    names = sorted(environments)
+    chosen = rng.choices(names, [weights[name] for name in names], k=count)
+    return [
+        environments[name].problem(seed, index, difficulty[name], "train") for index, name in enumerate(chosen)
+    ]
+
+
+def eval_problems(
+    environments: Mapping[str, Environment], levels: Mapping[str, Sequence[int]], count: int, seed: int
+) -> list[Problem]:
+    """The fixed held-out set: `count` distinct eval problems per environment and level."""
+    problems = []
+    for name in sorted(environments):
+        for difficulty in levels[name]:
+            problems += environments[name].problems(count, seed, difficulty, "eval")
+    return problems
+
+
+def trl_rows(problems: Sequence[Problem], prompt_format: PromptFormat) -> list[dict[str, Any]]:
+    """Dataset rows for TRL: `prompt` is the model input; every Problem field rides along for the rewards."""
+    rows = []
+    for problem in problems:
+        row = problem.to_row()
+        row["problem_prompt"] = row.pop("prompt")
+        row["prompt"] = prompt_format.model_input(problem.prompt)
+        rows.append(row)
+    return rows
