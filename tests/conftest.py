@@ -8,3 +8,5 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
+# Spinning OpenMP threads make torch 10x slower whenever another process wants a core.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
