@@ -53,7 +53,7 @@ class Environment:
     teacher_errors: ClassVar[str] = "none: the teacher always gives the reference answer"
 
     def __init__(self, answer_format: str | None = None):
-        _check_class_attributes(type(self))
+        check_class_attributes(type(self))
         chosen = answer_format or self.default_answer_format
         if chosen not in self.answer_formats:
             raise ValueError(
@@ -192,7 +192,7 @@ def _lookup_format(env_name: str, name: str) -> AnswerFormat:
         raise ValueError(f"{env_name}: {error.args[0]}") from None
 
 
-def _check_class_attributes(cls: type) -> None:
+def check_class_attributes(cls: type) -> None:
     """Catch a plugin's missing declarations at construction, with the attribute to fix."""
     label = cls.__name__
     if not isinstance(cls.name, str) or not cls.name.isidentifier():

@@ -19,7 +19,7 @@ import importlib
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 
-from env.environment import Environment
+from env.environment import Environment, check_class_attributes
 
 ENTRY_POINT_GROUP = "selfplay.environments"
 
@@ -50,9 +50,14 @@ def get_environment(spec: str, **options) -> Environment:
     return environment_class(spec)(**options)
 
 
+GYM_PREFIX = "gym_"  # gym_<task> is reasoning-gym's <task>, through env/reasoning_gym.py
+
+
 def environment_class(spec: str) -> type[Environment]:
     """The class behind `spec`; KeyError with the known names and the closest match if unknown."""
     target = spec if ":" in spec else _targets().get(spec)
+    if target is None and spec.startswith(GYM_PREFIX):
+        target = f"env.reasoning_gym:{spec[len(GYM_PREFIX):]}"
     if target is None:
         known = sorted(_targets())
         close = difflib.get_close_matches(spec, known, n=1)
@@ -100,11 +105,18 @@ def _import_class(spec: str, target: str) -> type[Environment]:
         raise KeyError(f"environment {spec!r}: expected 'package.module:ClassName', got {target!r}")
     try:
         module = importlib.import_module(module_name)
-    except ImportError as error:
-        raise KeyError(f"environment {spec!r}: cannot import module {module_name!r} ({error})") from None
-    cls = getattr(module, class_name, None)
+    except Exception as error:  # whatever a plugin raises on import, only runs that use it fail
+        raise KeyError(f"environment {spec!r}: cannot import module {module_name!r} ({type(error).__name__}: {error})") from None
+    try:
+        cls = getattr(module, class_name)
+    except AttributeError as error:
+        raise KeyError(f"environment {spec!r}: {error}") from None
     if not (isinstance(cls, type) and issubclass(cls, Environment)):
         raise KeyError(f"environment {spec!r}: {target!r} is not a subclass of env.Environment")
+    try:
+        check_class_attributes(cls)
+    except TypeError as error:
+        raise KeyError(f"environment {spec!r}: {error}") from None
     return cls
 
 

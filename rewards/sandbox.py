@@ -160,7 +160,9 @@ class VerifierPool:
             env={**os.environ, "PYTHONPATH": path},
         )
         child_socket.close()
-        return _Worker(process, Connection(parent_socket.detach()))
+        connection = Connection(parent_socket.detach())
+        connection.send(list(self.specs.values()))  # built by the worker before it reports ready
+        return _Worker(process, connection)
 
     def _replace(self, worker: _Worker, requeue: deque) -> None:
         """Kill a worker and start a fresh one; its unanswered jobs go back to the queue."""
@@ -172,16 +174,17 @@ class VerifierPool:
 
 
 def _await_ready(worker: _Worker) -> _Worker:
+    reason = "its error is printed above"
     if worker.connection.poll(STARTUP_TIMEOUT_S):
         try:
-            if worker.connection.recv()[0] == "ready":
+            status, _, message = worker.connection.recv()
+            if status == "ready":
                 return worker
+            reason = message
         except (EOFError, OSError):
             pass
     _stop(worker, kill=True)
-    raise VerifierError(
-        f"a verifier worker failed to start (exit code {worker.process.poll()}); its error is printed above"
-    )
+    raise VerifierError(f"a verifier worker failed to start (exit code {worker.process.poll()}): {reason}")
 
 
 def _stop(worker: _Worker, kill: bool = False) -> None:

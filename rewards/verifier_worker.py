@@ -1,7 +1,8 @@
 """The verifier worker process: `python -m rewards.verifier_worker FD MEMORY_MB`.
 
 Started by VerifierPool as a fresh interpreter (not a fork, so no torch
-threads or main-module re-import come along). It receives chunks of
+threads or main-module re-import come along). It first receives the
+environment specs to build, answers "ready", then receives chunks of
 (environment spec, problem row, completion) over the socket FD and sends back
 one (status, score, reason) per job, in order.
 """
@@ -19,10 +20,16 @@ from env.registry import EnvironmentSpec
 def main(argv: list[str]) -> None:
     connection = Connection(int(argv[0]))
     _limit_memory(int(argv[1]))
-    import sympy  # noqa: F401  (warm up before the first deadline starts)
-
-    connection.send(("ready", 0.0, ""))
+    # Build every configured environment before reporting ready: a plugin's slow import
+    # (reasoning-gym takes a second) must not count against the first completion's deadline.
     environments: dict[EnvironmentSpec, object] = {}
+    for spec in connection.recv():
+        try:
+            environments[spec] = spec.build()
+        except Exception as error:
+            connection.send(("error", 0.0, f"environment {spec.ref!r} failed to load: {type(error).__name__}: {error}"))
+            return
+    connection.send(("ready", 0.0, ""))
     while True:
         try:
             chunk = connection.recv()

@@ -71,13 +71,14 @@ def _quiet_libraries() -> None:
     # Spinning OpenMP threads make torch 10x slower whenever another process wants a core
     # (a verifier worker, a pip install); passive waiting costs little when the machine is idle.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")  # not "creating database tables" on every start
     warnings.filterwarnings("ignore", category=UserWarning)
     warnings.filterwarnings("ignore", category=FutureWarning)
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.set_verbosity_error()
     transformers_logging.disable_progress_bar()
-    for name in ("mlflow", "alembic", "datasets"):
+    for name in ("alembic", "datasets"):
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
@@ -237,14 +238,20 @@ def envs_sample(
 def envs_check(
     names: list[str] = typer.Argument(None, help="Environments to check (default: every registered one)."),
     seed: int = typer.Option(0, "--seed", "-s"),
+    num_problems: int = typer.Option(20, "--num-problems", "-n", help="Problems per level and check."),
 ) -> int:
     """Conformance checks for environment authors; exits 1 if any check fails."""
-    from env import list_environments
+    from env import get_environment, list_environments
     from env.checker import check_environment
 
     failed = 0
-    for name in names or [info.name for info in list_environments()]:  # a broken one fails its own line
-        results = check_environment(_load_environment(name), seed=seed)
+    for name in names or [info.name for info in list_environments()]:
+        try:
+            results = check_environment(get_environment(name), seed=seed, num_problems=num_problems)
+        except (KeyError, ValueError, TypeError) as error:  # a broken plugin fails its own line
+            console.print(f"{name}: [red]cannot load[/red]: {_message(error)}", highlight=False)
+            failed += 1
+            continue
         failures = [result for result in results if not result.passed]
         failed += len(failures)
         status = "[green]ok[/green]" if not failures else f"[red]{len(failures)} failed[/red]"
