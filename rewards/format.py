@@ -16,8 +16,11 @@ from rewards.columns import completion_text
 
 
 def format_reward(environments: Mapping[str, Environment]) -> Callable[..., list[float]]:
-    def well_formatted(completions: list[Any], env: list[str], **_: Any) -> list[float]:
+    def well_formatted(completions: list[Any], **columns: Any) -> list[float]:
         """1 when exactly one answer stands at the end, in the environment's format."""
+        env = columns.get("env")
+        if env is None:
+            raise KeyError("rewards: the dataset lacks the column 'env'; build it with selfplay's problem datasets")
         return [
             float(environments[name].answer_format.is_well_formatted(completion_text(completion)))
             for completion, name in zip(completions, env)

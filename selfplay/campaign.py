@@ -53,12 +53,12 @@ from selfplay import distributed
 from selfplay.config import CampaignConfig, EnvironmentEntry
 from selfplay.config_loader import flatten, load_config, to_yaml
 from selfplay.curriculum import next_difficulty
-from selfplay.filtering import learnable, sample_champion, verified_solutions
+from selfplay.filtering import ChampionSamples, learnable, sample_champion, verified_solutions
 from selfplay.gating import decide
 from selfplay.problems import eval_problems, training_problems
 from selfplay.report import eval_metrics, generations_table, per_level_pass_at_1
 from selfplay.state import CampaignState, GenerationRecord
-from selfplay.tracking import Tracker, resolve_tracking_uri
+from selfplay.tracking import Tracker, TrackingError, is_tracking_failure, resolve_tracking_uri, without_credentials
 from selfplay.training import latest_checkpoint, rollout_rows, run_expert_iteration, run_rl
 
 CONFIG_FILE = "config.yaml"
@@ -100,9 +100,10 @@ class Campaign:
 def launch(config: CampaignConfig, run_dir: str | Path | None = None, tracking_uri: str | None = None) -> CampaignState:
     """Start a new campaign in `run_dir` (default: output_dir/name)."""
     run_dir = Path(run_dir or Path(config.output_dir) / config.name)
+    configured = _build_environments(config)  # bad names and levels fail here, before any model loads
     if (run_dir / "state.json").exists():
         raise CampaignError(f"{run_dir} already holds a campaign; `selfplay resume {run_dir}` continues it")
-    configured = _build_environments(config)  # bad names and levels fail here, before any model loads
+    distributed.wait_for_everyone()  # every process has looked before the main one writes
     if distributed.is_main_process():
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / CONFIG_FILE).write_text(to_yaml(config))
@@ -125,11 +126,13 @@ def _run(config: CampaignConfig, run_dir: Path, configured: dict[str, "Configure
     state = CampaignState.load(run_dir)
     distributed.check_same_everywhere(config, run_dir)
     if state.status == "finished" and state.generation > config.generations:
-        console.print(f"{run_dir}: the campaign already finished")
+        _say(f"{run_dir}: the campaign already finished")
         return state
     tracker = None
     if distributed.is_main_process():
-        tracker = Tracker(resolve_tracking_uri(tracking_uri, config.tracking.tracking_uri, config.output_dir), config.name, config.output_dir)
+        uri = resolve_tracking_uri(tracking_uri or state.tracking_uri, config.tracking.tracking_uri, config.output_dir)
+        tracker = Tracker(uri, config.name, config.output_dir)
+        state.tracking_uri = without_credentials(uri)
     specs = {name: c.spec for name, c in configured.items()}
     verifier = config.verifier
     with VerifierPool(specs, verifier.num_workers, verifier.timeout_s, verifier.memory_mb) as pool:
@@ -143,7 +146,7 @@ def _run(config: CampaignConfig, run_dir: Path, configured: dict[str, "Configure
         try:
             if state.phase == "baseline":
                 _baseline(campaign)
-            while state.generation <= config.generations and not _out_of_time(campaign):
+            while state.generation <= config.generations and not distributed.main_decides(_out_of_time(campaign)):
                 _generation(campaign)
             state.status = "finished" if state.generation > config.generations else "stopped"
             campaign.save_state()
@@ -151,9 +154,14 @@ def _run(config: CampaignConfig, run_dir: Path, configured: dict[str, "Configure
                 tracker.finish(state.parent_run_id)
         except BaseException as error:
             _mark_stopped(campaign, "KILLED" if isinstance(error, KeyboardInterrupt) else "FAILED")
+            if is_tracking_failure(error):
+                raise TrackingError(
+                    f"the MLflow tracking store failed mid-campaign ({str(error).strip().splitlines()[0][:200]}); "
+                    f"state and checkpoints are saved: `selfplay resume {run_dir}` continues when it is back"
+                ) from error
             raise
     if distributed.is_main_process():
-        console.print(generations_table(state.history, title=f"campaign {config.name}"))
+        _say(generations_table(state.history, title=f"campaign {config.name}"))
     return state
 
 
@@ -213,14 +221,19 @@ def _select(campaign: Campaign, folder: Path) -> None:
     config, state = campaign.config, campaign.state
     weights = {name: c.entry.weight for name, c in campaign.configured.items()}
     seed = config.seed * 100_003 + state.generation
-    candidates = _guarded(lambda: training_problems(campaign.environments, weights, state.difficulty, config.train.num_problems, seed))
+    review = {name: [level for level in c.levels if level < state.difficulty[name]] for name, c in campaign.configured.items()}
+    candidates = _guarded(lambda: training_problems(
+        campaign.environments, weights, state.difficulty, config.train.num_problems, seed, review,
+        config.curriculum.review_fraction,
+    ))
     selected, solutions, learnable_fraction = candidates, [], 1.0
     if config.curriculum.filter_zero_variance or config.expert_iteration.enabled:
         champion = load_policy(config.policy, model=state.champion_folder)
-        samples = sample_champion(
-            champion, candidates, campaign.rewards, config.curriculum.filter_samples, config.train.temperature,
+        champion.model.to(distributed.device())
+        samples = ChampionSamples.of(distributed.map_sharded(candidates, lambda shard: sample_champion(
+            champion, shard, campaign.rewards, config.curriculum.filter_samples, config.train.temperature,
             config.train.max_completion_length, seed, config.eval.batch_size,
-        )
+        ).per_problem()))
         kept = learnable(samples)
         learnable_fraction = len(kept) / len(candidates)
         if config.curriculum.filter_zero_variance and kept:
@@ -242,10 +255,8 @@ def _expert_iteration(campaign: Campaign, folder: Path) -> None:
         return
     policy = load_policy(config.policy, model=state.champion_folder)
     seed = config.seed * 100_003 + state.generation
-    run_expert_iteration(policy, pairs, config.expert_iteration, folder / "expert_iteration_trainer", seed)
-    if distributed.is_main_process():
-        policy.save(folder / "expert_iteration")
-    distributed.wait_for_everyone()
+    run_expert_iteration(policy, pairs, config.expert_iteration, folder / "expert_iteration_trainer", seed,
+                         save_to=folder / "expert_iteration")
 
 
 def _train(campaign: Campaign, folder: Path) -> None:
@@ -258,27 +269,27 @@ def _train(campaign: Campaign, folder: Path) -> None:
     callbacks = [campaign.tracker.training_callback(run_id)] if campaign.tracker else []
     trainer_dir = folder / "trainer"
     if latest_checkpoint(trainer_dir):
-        console.print(f"generation {state.generation}: resuming training from {latest_checkpoint(trainer_dir)}")
+        _say(f"generation {state.generation}: resuming training from {latest_checkpoint(trainer_dir)}")
     seed = config.seed * 100_003 + state.generation
-    run_rl(policy, problems, campaign.rewards, config, trainer_dir, callbacks, seed)
+    run_rl(policy, problems, campaign.rewards, config, trainer_dir, callbacks, seed, save_to=folder / "candidate")
+    _save_json(folder / "rollouts.json", rollout_rows(trainer_dir, config.eval.num_rollouts_logged))
     if distributed.is_main_process():
-        _save_json(folder / "rollouts.json", rollout_rows(trainer_dir, config.eval.num_rollouts_logged))
-        policy.save(folder / "candidate")
         for checkpoint in trainer_dir.glob("checkpoint-*"):  # the candidate folder replaces them
             shutil.rmtree(checkpoint, ignore_errors=True)
-    distributed.wait_for_everyone()
 
 
 def _evaluate(campaign: Campaign, policy: Policy, generation: int) -> EvalResult:
     """Evaluate on the fixed held-out set; results are saved per generation for gating and for the record."""
     config = campaign.config
     settings = config.eval.settings(config.train.max_completion_length, seed=config.seed)
-    console.print(f"generation {generation}: evaluating on {len(campaign.eval_set)} held-out problems")
-    result = distributed.evaluate_on_all_processes(policy, campaign.eval_set, campaign.rewards, settings, evaluate)
+    _say(f"generation {generation}: evaluating on {len(campaign.eval_set)} held-out problems")
+    policy.model.to(distributed.device())
+    rows = distributed.map_sharded(campaign.eval_set, lambda shard: evaluate(policy, shard, campaign.rewards, settings).rows)
+    result = EvalResult(rows, list(campaign.rewards.names))
     folder = campaign.generation_dir(generation)
     if distributed.is_main_process():
         folder.mkdir(parents=True, exist_ok=True)
-        _save_json(folder / "eval.json", {"rows": result.rows, "reward_names": result.reward_names})
+    _save_json(folder / "eval.json", {"rows": result.rows, "reward_names": result.reward_names})
     return result
 
 
@@ -310,7 +321,7 @@ def _gate(campaign: Campaign, folder: Path, timings: dict[str, float], wall_time
     state.history.append(record)
     verdict = "[green]promoted[/green]" if decision.promoted else "[red]rejected[/red]"
     levels = ", ".join(f"{env} {level}" for env, level in state.difficulty.items())
-    console.print(f"generation {generation}: pass@1 {candidate.pass_at_1:.3f} {verdict} ({decision.reason}); "
+    _say(f"generation {generation}: pass@1 {candidate.pass_at_1:.3f} {verdict} ({decision.reason}); "
                   f"next level: {levels}", soft_wrap=True)
 
 
@@ -379,7 +390,7 @@ def _mark_stopped(campaign: Campaign, status: str) -> None:
         for run_id in filter(None, [current, state.parent_run_id]):
             tracker.finish(run_id, status)
     except Exception as error:  # the store may be what failed; the state on disk is what resume needs
-        console.print(f"[yellow]could not mark the MLflow runs {status}: {str(error).splitlines()[0][:200]}[/yellow]")
+        _say(f"[yellow]could not mark the MLflow runs {status}: {str(error).splitlines()[0][:200]}[/yellow]")
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -417,12 +428,12 @@ def _build_environments(config: CampaignConfig) -> dict[str, ConfiguredEnvironme
 def _initial_policy_folder(campaign: Campaign) -> str:
     """Generation 0: pretrain the tiny model by imitation (or reuse it), or resolve the configured model."""
     config = campaign.config
-    if config.policy.model != "tiny":
-        return resolve_model_folder(config.policy.model, config.policy.cache_dir)
+    if config.policy.model != "tiny":  # a GGUF file is converted once, by the main process
+        return distributed.run_on_main_first(lambda: resolve_model_folder(config.policy.model, config.policy.cache_dir))
     environments = [(name, c.spec, c.entry.weight) for name, c in campaign.configured.items()]
-    result = distributed.run_on_main_first(lambda: pretrain(config.policy, config.pretrain, environments))
+    result = pretrain(config.policy, config.pretrain, environments)  # every process trains its share
     verb = "reused" if result.reused else f"trained in {result.wall_time_s:.0f} s"
-    console.print(f"pretrained tiny model {verb}: held-out pass@1 {result.pass_at_1} "
+    _say(f"pretrained tiny model {verb}: held-out pass@1 {result.pass_at_1} "
                   f"(teacher {result.teacher_accuracy})")
     if campaign.tracker:
         metrics = {f"pretrain/{key}/pass_at_1": value for key, value in result.pass_at_1.items()}
@@ -450,6 +461,12 @@ def _guarded(function):
         raise CampaignError(f"an environment raised while generating problems: {type(error).__name__}: {error}") from error
 
 
+def _say(*message: Any, **options: Any) -> None:
+    """Print once, from the main process."""
+    if distributed.is_main_process():
+        console.print(*message, **options)
+
+
 def _out_of_time(campaign: Campaign) -> bool:
     budget = campaign.config.time_budget_s
     elapsed = campaign.state.elapsed_s + time.monotonic() - campaign.started
@@ -471,10 +488,12 @@ def _load_eval(folder: Path) -> EvalResult:
 
 
 def _save_json(path: Path, data: Any) -> None:
+    """Written by the main process; every process waits, so all read the same file next."""
     if distributed.is_main_process():
         temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps(data))
         temporary.replace(path)
+    distributed.wait_for_everyone()
 
 
 def _load_json(path: Path, default: Any) -> Any:

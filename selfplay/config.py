@@ -17,9 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from policy.config import PolicyConfig
+from policy.config import PolicyConfig, PretrainConfig
 from policy.evaluation import EvalSettings
-from policy.pretrain import PretrainConfig
 from rewards.compose import REWARD_NAMES
 
 ALGORITHMS = ("grpo", "rloo")
@@ -77,13 +76,15 @@ class TrainSettings:
     lr_scheduler_type: str = "constant"
     warmup_steps: int = 0
     max_steps: int = 40  # optimizer steps per generation
-    per_device_batch_size: int = 64  # completions per device per step; a multiple of num_generations
+    # Completions per optimizer step across all processes: the same config gives the same
+    # global batch on a laptop and on 8 GPUs (each process takes batch_size / num_processes).
+    batch_size: int = 64
     gradient_accumulation_steps: int = 1
     num_iterations: int = 1  # optimisation passes over each batch of rollouts
-    max_completion_length: int = 24  # tokens
+    max_completion_length: int = 12  # tokens
     mask_truncated_completions: bool = True  # no gradient from completions cut off mid-answer
     gradient_checkpointing: bool = False  # trade compute for memory on large models
-    num_problems: int = 2_000  # candidate training problems drawn per generation (before filtering)
+    num_problems: int = 800  # candidate training problems drawn per generation (before filtering)
     logging_steps: int = 5
     save_steps: int = 20  # TRL checkpoints within a generation, for resume
     use_vllm: bool = False  # GPU only: generate rollouts with vLLM
@@ -96,16 +97,15 @@ class TrainSettings:
         _choice("train.loss_type", self.loss_type, LOSS_TYPES)
         _choice("train.scale_rewards", self.scale_rewards, ("group", "batch", "none"))
         _choice("train.vllm_mode", self.vllm_mode, ("colocate", "server"))
-        for name in ("num_generations", "max_steps", "per_device_batch_size", "gradient_accumulation_steps",
+        for name in ("num_generations", "max_steps", "batch_size", "gradient_accumulation_steps",
                      "num_iterations", "max_completion_length", "num_problems", "logging_steps", "save_steps"):
             _at_least(f"train.{name}", getattr(self, name), 1)
         _at_least("train.num_generations", self.num_generations, 2)  # a group of one has no advantage
         if not 0 < self.learning_rate < 1:
             raise ValueError(f"train.learning_rate must be in (0, 1), got {self.learning_rate}")
-        if self.per_device_batch_size % self.num_generations:
+        if self.batch_size % self.num_generations:  # TRL trains on whole groups
             raise ValueError(
-                f"train.per_device_batch_size ({self.per_device_batch_size}) must be a multiple of "
-                f"train.num_generations ({self.num_generations})"
+                f"train.batch_size ({self.batch_size}) must be a multiple of train.num_generations ({self.num_generations})"
             )
         if self.temperature <= 0:
             raise ValueError(f"train.temperature must be > 0, got {self.temperature}")
@@ -122,7 +122,7 @@ class ExpertIterationSettings:
     max_examples: int = 2_000
     max_steps: int = 30
     learning_rate: float = 5.0e-5
-    per_device_batch_size: int = 32
+    batch_size: int = 32  # examples per optimizer step across all processes
 
     def __post_init__(self):
         _at_least("expert_iteration.max_steps", self.max_steps, 1)
@@ -133,12 +133,15 @@ class ExpertIterationSettings:
 @dataclass(frozen=True)
 class CurriculumSettings:
     advance_threshold: float = 0.9  # the champion's held-out pass@1 at its level that moves it up a level
+    review_fraction: float = 0.25  # share of training problems from easier levels already passed
     filter_zero_variance: bool = True  # drop training problems the champion always or never solves
     filter_samples: int = 8  # completions per problem used to judge that
 
     def __post_init__(self):
         if not 0 < self.advance_threshold <= 1:
             raise ValueError(f"curriculum.advance_threshold must be in (0, 1], got {self.advance_threshold}")
+        if not 0 <= self.review_fraction < 1:
+            raise ValueError(f"curriculum.review_fraction must be in [0, 1), got {self.review_fraction}")
         _at_least("curriculum.filter_samples", self.filter_samples, 2)
 
 
@@ -197,19 +200,24 @@ class TrackingSettings:
 class CampaignConfig:
     name: str = "quickstart"  # the MLflow experiment and the run folder's name
     seed: int = 0
-    generations: int = 6  # RL generations after generation 0
+    generations: int = 8  # RL generations after generation 0
     time_budget_s: float | None = None  # start no new generation after this much wall time
     output_dir: str = "runs"  # run folders, the MLflow store and its artifacts go here
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     pretrain: PretrainConfig = field(default_factory=PretrainConfig)  # used when policy.model is tiny
+    # The quickstart: the tiny model answers with the bare number (answer_format last_number),
+    # which keeps its sequences short enough to pretrain and train in minutes on a CPU.
     environments: list[EnvironmentEntry] = field(
-        default_factory=lambda: [EnvironmentEntry("arithmetic", max_difficulty=2)]
+        default_factory=lambda: [EnvironmentEntry("arithmetic", options={"answer_format": "last_number"}, max_difficulty=2)]
     )
+    # Weight 0 = logged, not trained on. A small format weight is not harmless with
+    # group-normalised advantages: in a group where every answer is wrong, format noise
+    # alone would be scaled up to full-size advantages.
     rewards: list[RewardEntry] = field(
         default_factory=lambda: [
             RewardEntry("correct", 1.0),
-            RewardEntry("well_formatted", 0.1),
-            RewardEntry("within_length", 0.0, {"soft_limit": 20, "hard_limit": 24}),
+            RewardEntry("well_formatted", 0.0),
+            RewardEntry("within_length", 0.0, {"soft_limit": 8, "hard_limit": 12}),
         ]
     )
     train: TrainSettings = field(default_factory=TrainSettings)

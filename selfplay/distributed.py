@@ -1,24 +1,41 @@
 """What a campaign needs from accelerate when it runs as several processes.
 
-    $ accelerate launch --multi_gpu --num_processes 2 -m selfplay launch configs/quickstart.yaml
+    $ accelerate launch --config_file configs/accelerate/ddp.yaml -m selfplay launch configs/quickstart.yaml
+    $ accelerate launch --config_file configs/accelerate/cpu_2proc.yaml -m selfplay launch   # 2 CPU processes
 
 Training is data-parallel inside TRL; around it, only the main process writes
-MLflow runs, campaign state and checkpoints, evaluation is sharded across
-processes and gathered, and every process reads the same files, so all agree
-on gating and curriculum. With one process every function here is trivial.
+MLflow runs, campaign state and checkpoints; sampling for selection and
+evaluation is sharded across processes and gathered; every process reads the
+same files after a barrier, and decisions that depend on a clock are made by
+the main process and broadcast, so all agree on gating and curriculum. With
+one process every function here is trivial.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 
 def _state():
     from accelerate import PartialState
 
-    return PartialState()
+    return PartialState(cpu=_cpu_only_launch())
+
+
+def _cpu_only_launch() -> bool:
+    """Several processes and no GPU: join them with gloo (torchrun does not say so itself)."""
+    import torch
+
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.cuda.is_available():
+        os.environ.setdefault("ACCELERATE_USE_CPU", "true")  # so transformers' trainers join the same group
+        return True
+    return False
 
 
 def num_processes() -> int:
@@ -29,14 +46,28 @@ def is_main_process() -> bool:
     return _state().is_main_process
 
 
+def device():
+    """This process's accelerator (its own GPU under DDP), or the CPU."""
+    return _state().device
+
+
 def wait_for_everyone() -> None:
     _state().wait_for_everyone()
 
 
-def run_on_main_first(function: Callable[[], Any]) -> Any:
-    """Run on the main process first (e.g. pretraining into the cache), then on the others (which reuse it)."""
+def run_on_main_first(function: Callable[[], Result]) -> Result:
+    """Run on the main process first (pretraining, GGUF conversion into the cache), then on the others, which reuse it."""
     with _state().main_process_first():
         return function()
+
+
+def main_decides(value: Any) -> Any:
+    """The main process's `value` on every process (for decisions that depend on its clock or files)."""
+    if num_processes() == 1:
+        return value
+    from accelerate.utils import broadcast_object_list
+
+    return broadcast_object_list([value], from_process=0)[0]
 
 
 def check_same_everywhere(config: Any, run_dir: Path) -> None:
@@ -56,18 +87,17 @@ def check_same_everywhere(config: Any, run_dir: Path) -> None:
         )
 
 
-def evaluate_on_all_processes(policy: Any, problems: Sequence[Any], rewards: Any, settings: Any, evaluate: Callable):
-    """Each process evaluates its shard of the problems; every process gets the full, ordered result."""
+def map_sharded(items: Sequence[Item], function: Callable[[list[Item]], list[Result]]) -> list[Result]:
+    """`function` over this process's shard of `items` (items[rank::N]); every process gets all results, in order."""
     count = num_processes()
     if count == 1:
-        return evaluate(policy, problems, rewards, settings)
+        return function(list(items))
     from accelerate.utils import gather_object
 
     rank = _state().process_index
-    shard = evaluate(policy, list(problems)[rank::count], rewards, settings)
-    gathered = gather_object([(rank, shard.rows)])
-    by_rank = dict(gathered)
-    rows = [None] * len(problems)
-    for index_in_rank, start in ((i, r) for r in range(count) for i in range(len(by_rank[r]))):
-        rows[start + index_in_rank * count] = by_rank[start][index_in_rank]
-    return type(shard)(rows, shard.reward_names)
+    shard_results = function(list(items)[rank::count])
+    by_rank = dict(gather_object([(rank, shard_results)]))
+    results: list[Any] = [None] * len(items)
+    for source, values in by_rank.items():
+        results[source::count] = values
+    return results

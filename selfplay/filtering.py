@@ -34,6 +34,14 @@ class ChampionSamples:
     def success_rate(self, index: int) -> float:
         return sum(self.correct[index]) / len(self.correct[index])
 
+    def per_problem(self) -> list[tuple[Problem, list[str], list[bool]]]:
+        return list(zip(self.problems, self.completions, self.correct))
+
+    @classmethod
+    def of(cls, rows: list[tuple[Problem, list[str], list[bool]]]) -> "ChampionSamples":
+        """Rebuild from per-problem rows, e.g. gathered from every process's shard."""
+        return cls([row[0] for row in rows], [row[1] for row in rows], [row[2] for row in rows])
+
 
 def sample_champion(
     policy: "Policy",

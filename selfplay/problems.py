@@ -25,14 +25,25 @@ def training_problems(
     difficulty: Mapping[str, int],
     count: int,
     seed: int,
+    review: Mapping[str, Sequence[int]] | None = None,
+    review_fraction: float = 0.0,
 ) -> list[Problem]:
-    """`count` training problems, each environment's share proportional to its weight."""
+    """`count` training problems, each environment's share proportional to its weight.
+
+    A `review_fraction` of them come from the environment's easier levels in
+    `review` (levels already passed), so training on a new level does not
+    erase what the policy learned on the ones before.
+    """
     rng = random.Random(f"training-mix:{seed}")
     names = sorted(environments)
-    chosen = rng.choices(names, [weights[name] for name in names], k=count)
-    return [
-        environments[name].problem(seed, index, difficulty[name], "train") for index, name in enumerate(chosen)
-    ]
+    problems = []
+    for index, name in enumerate(rng.choices(names, [weights[name] for name in names], k=count)):
+        level = difficulty[name]
+        easier = (review or {}).get(name, [])
+        if easier and rng.random() < review_fraction:
+            level = rng.choice(list(easier))
+        problems.append(environments[name].problem(seed, index, level, "train"))
+    return problems
 
 
 def eval_problems(

@@ -46,6 +46,7 @@ class CampaignState:
     champion_generation: int = 0
     champion_folder: str = ""
     difficulty: dict[str, int] = field(default_factory=dict)  # env -> current training level
+    tracking_uri: str | None = None  # where the runs are, so resume finds them (credentials stripped)
     parent_run_id: str | None = None
     generation_run_ids: dict[str, str] = field(default_factory=dict)  # str(generation) -> MLflow run id
     history: list[GenerationRecord] = field(default_factory=list)

@@ -40,6 +40,29 @@ def resolve_tracking_uri(cli_uri: str | None, config_uri: str | None, output_dir
     return f"sqlite:///{Path(output_dir).expanduser().resolve() / 'mlflow.db'}"
 
 
+def without_credentials(uri: str) -> str:
+    """The URI with any user:password@ removed, safe to write into the run folder."""
+    return re.sub(r"//[^/@]*@", "//", uri)
+
+
+def is_tracking_failure(error: BaseException) -> bool:
+    """An error from talking to the tracking store (MLflow refused a write, or the server is unreachable)."""
+    from mlflow.exceptions import MlflowException
+
+    names = {type(e).__name__ for e in _chain(error)}
+    return any(isinstance(e, MlflowException) for e in _chain(error)) or bool(
+        names & {"ConnectionError", "ConnectTimeout", "ReadTimeout", "MaxRetryError", "NewConnectionError"}
+    )
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    chain = []
+    while error is not None and error not in chain:
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    return chain
+
+
 def metric_name(name: str) -> str:
     """MLflow accepts only letters, digits, _ - . : / and spaces (so not `pass@1`)."""
     return _UNSAFE_METRIC_CHARACTERS.sub("_", name)
@@ -120,6 +143,11 @@ class Tracker:
         tracker = self
 
         class MLflowMetrics(TrainerCallback):
+            def on_train_begin(self, args, state, control, **kwargs):
+                if state.is_world_process_zero:  # what the processes add up to, for comparing launches
+                    global_batch = args.per_device_train_batch_size * args.world_size * args.gradient_accumulation_steps
+                    tracker.log_metrics(run_id, {"train/world_size": args.world_size, "train/global_batch_size": global_batch}, 0)
+
             def on_log(self, args, state, control, logs=None, **kwargs):
                 if state.is_world_process_zero and logs:
                     numeric = {k: v for k, v in logs.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}

@@ -1,10 +1,11 @@
 """One generation's training, entirely through TRL: optional expert iteration (SFTTrainer), then GRPO or RLOO.
 
-    >>> run_rl(policy, problems, rewards, config, output_dir, callbacks=[...], seed=4)
+    >>> run_rl(policy, problems, rewards, config, trainer_dir, callbacks=[...], seed=4, save_to=candidate_dir)
 
-The trainers update `policy.model` in place (LoRA adapters are merged back),
-and write checkpoints every `train.save_steps` so a killed generation resumes
-from its last one.
+The trainers write checkpoints every `train.save_steps`, so a killed
+generation resumes from its last one, and save the result as an ordinary
+model folder: through `trainer.save_model` (which gathers sharded weights
+under FSDP or ZeRO-3), or with LoRA adapters merged into the weights.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from env.problem import Problem
 from policy.lora import lora_config, merge_adapters
 from rewards.compose import RewardSet
+from selfplay import distributed
 from selfplay.config import CampaignConfig, ExpertIterationSettings
 from selfplay.problems import trl_rows
 from selfplay.trl_config import rl_config, sft_config
@@ -32,13 +34,14 @@ def run_rl(
     output_dir: Path,
     callbacks: list[Any],
     seed: int,
+    save_to: Path,
 ) -> None:
-    """GRPO (or RLOO) on `problems`, resuming from the latest checkpoint in `output_dir` if there is one."""
+    """GRPO (or RLOO) on `problems` into the model folder `save_to`, resuming from a checkpoint in `output_dir`."""
     import datasets
     from trl import GRPOTrainer, RLOOTrainer
 
     dataset = datasets.Dataset.from_list(trl_rows(problems, policy.prompt_format))
-    arguments = rl_config(config.train, rewards.weights, str(output_dir), seed)
+    arguments = rl_config(config.train, rewards.weights, str(output_dir), seed, distributed.num_processes())
     trainer_class = GRPOTrainer if config.train.algorithm == "grpo" else RLOOTrainer
     trainer = trainer_class(
         model=policy.model,
@@ -50,26 +53,53 @@ def run_rl(
         callbacks=callbacks,
     )
     trainer.train(resume_from_checkpoint=latest_checkpoint(output_dir))
-    policy.model = merge_adapters(trainer.model)
+    _release_vllm(trainer)
+    _save(trainer, policy, save_to)
 
 
 def run_expert_iteration(
-    policy: "Policy", pairs: Sequence[tuple[Problem, str]], settings: ExpertIterationSettings, output_dir: Path, seed: int
+    policy: "Policy",
+    pairs: Sequence[tuple[Problem, str]],
+    settings: ExpertIterationSettings,
+    output_dir: Path,
+    seed: int,
+    save_to: Path,
 ) -> None:
-    """Supervised fine-tuning on the champion's own verified solutions."""
+    """Supervised fine-tuning on the champion's own verified solutions, into the model folder `save_to`."""
     import datasets
     from trl import SFTTrainer
 
     rows = [{"prompt": policy.prompt_format.model_input(p.prompt), "completion": completion} for p, completion in pairs]
     trainer = SFTTrainer(
         model=policy.model,
-        args=sft_config(settings, str(output_dir), seed, policy.max_length),
+        args=sft_config(settings, str(output_dir), seed, policy.max_length, distributed.num_processes()),
         train_dataset=datasets.Dataset.from_list(rows),
         processing_class=policy.tokenizer,
     )
     trainer.train()
-    policy.model = merge_adapters(trainer.model)
+    _save(trainer, policy, save_to)
     shutil.rmtree(output_dir, ignore_errors=True)
+
+
+def _save(trainer: Any, policy: "Policy", folder: Path) -> None:
+    """Every process calls this: sharded weights are gathered; only the main process writes."""
+    if hasattr(trainer.model, "merge_and_unload"):  # LoRA: fold the adapters in, save a plain model
+        policy.model = merge_adapters(trainer.model)
+        if distributed.is_main_process():
+            policy.save(folder)
+    else:
+        trainer.save_model(str(folder))  # model and tokenizer
+        policy.model = trainer.model
+        if distributed.is_main_process():
+            policy.prompt_format.save(folder)
+    distributed.wait_for_everyone()
+
+
+def _release_vllm(trainer: Any) -> None:
+    """A new trainer connects each generation; close the previous weight-sync channel to the vLLM server."""
+    client = getattr(getattr(trainer, "vllm_generation", None), "vllm_client", None)
+    if client is not None and distributed.is_main_process() and hasattr(client, "close_communicator"):
+        client.close_communicator()
 
 
 def latest_checkpoint(output_dir: Path) -> str | None:

@@ -15,14 +15,16 @@ from policy.precision import bf16_supported
 from selfplay.config import ExpertIterationSettings, TrainSettings
 
 
-def rl_config(train: TrainSettings, reward_weights: list[float], output_dir: str, seed: int, report_to: list[str] | None = None):
-    """A GRPOConfig or RLOOConfig for one generation of training."""
+def rl_config(train: TrainSettings, reward_weights: list[float], output_dir: str, seed: int, num_processes: int = 1):
+    """A GRPOConfig or RLOOConfig for one generation of training, with train.batch_size split over the processes."""
     from trl import GRPOConfig, RLOOConfig
 
+    if train.batch_size % num_processes:
+        raise ValueError(f"train.batch_size ({train.batch_size}) must be divisible by the {num_processes} processes")
     common = dict(
         output_dir=output_dir,
         max_steps=train.max_steps,
-        per_device_train_batch_size=train.per_device_batch_size,
+        per_device_train_batch_size=train.batch_size // num_processes,
         gradient_accumulation_steps=train.gradient_accumulation_steps,
         learning_rate=train.learning_rate,
         lr_scheduler_type=train.lr_scheduler_type,
@@ -45,7 +47,7 @@ def rl_config(train: TrainSettings, reward_weights: list[float], output_dir: str
         save_strategy="steps",
         save_steps=train.save_steps,
         save_total_limit=1,  # only the latest checkpoint is needed to resume a generation
-        report_to=report_to or "none",  # selfplay logs to MLflow itself (selfplay/tracking.py)
+        report_to="none",  # selfplay logs to MLflow itself (selfplay/tracking.py)
         log_completions=True,  # TRL then writes rollouts to output_dir/completions/*.parquet
         num_completions_to_print=0,
         seed=seed,
@@ -61,14 +63,14 @@ def rl_config(train: TrainSettings, reward_weights: list[float], output_dir: str
     return _construct(RLOOConfig, common, train.extra)
 
 
-def sft_config(settings: ExpertIterationSettings, output_dir: str, seed: int, max_length: int | None):
+def sft_config(settings: ExpertIterationSettings, output_dir: str, seed: int, max_length: int | None, num_processes: int = 1):
     """An SFTConfig for expert iteration on the champion's verified solutions."""
     from trl import SFTConfig
 
     return SFTConfig(
         output_dir=output_dir,
         max_steps=settings.max_steps,
-        per_device_train_batch_size=settings.per_device_batch_size,
+        per_device_train_batch_size=max(1, settings.batch_size // num_processes),
         learning_rate=settings.learning_rate,
         lr_scheduler_type="constant",
         completion_only_loss=True,

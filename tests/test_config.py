@@ -49,7 +49,7 @@ def test_flattened_params_cover_every_section():
         ("train.lerning_rate=1", "train.lerning_rate: unknown key (did you mean 'learning_rate'?)"),
         ("train.max_steps=many", "train.max_steps: expected an integer, got 'many'"),
         ("train.max_steps=0", "train.max_steps must be >= 1"),
-        ("train.per_device_batch_size=12", "multiple of train.num_generations"),
+        ("train.batch_size=12", "train.batch_size (12) must be a multiple of train.num_generations (8)"),
         ("gate.test=vote", "gate.test must be one of"),
         ("policy.tiny.num_heads=3", "policy.tiny.num_heads (3) must divide"),
         ("environments=[{name: arithmetic, wieght: 1}]", "environments.0.wieght: unknown key"),

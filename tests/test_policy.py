@@ -8,7 +8,7 @@ from policy.config import PolicyConfig
 from policy.loader import load_policy
 from policy.prompts import PromptFormat
 from policy.sampling import SamplingConfig, check_fits, sample
-from policy.tiny import TinyModelConfig
+from policy.config import TinyModelConfig
 
 SMALL = TinyModelConfig(hidden_size=32, num_layers=2, num_heads=2, intermediate_size=64, max_length=96)
 
