@@ -53,6 +53,7 @@ from selfplay import distributed
 from selfplay.config import CampaignConfig, EnvironmentEntry
 from selfplay.config_loader import flatten, load_config, to_yaml
 from selfplay.curriculum import next_difficulty
+from selfplay.errors import CampaignError
 from selfplay.filtering import ChampionSamples, learnable, sample_champion, verified_solutions
 from selfplay.gating import decide
 from selfplay.problems import eval_problems, training_problems
@@ -63,10 +64,6 @@ from selfplay.training import latest_checkpoint, rollout_rows, run_expert_iterat
 
 CONFIG_FILE = "config.yaml"
 console = Console()
-
-
-class CampaignError(RuntimeError):
-    """The campaign cannot go on (a plugin failed, the run folder is unusable); the message says why."""
 
 
 @dataclass
@@ -139,7 +136,7 @@ def _run(config: CampaignConfig, run_dir: Path, configured: dict[str, "Configure
         rewards = build_rewards([RewardSpec(r.name, r.weight, r.options) for r in config.rewards], specs, pool)
         environments = {name: c.environment for name, c in configured.items()}
         levels = {name: c.levels for name, c in configured.items()}
-        held_out = _guarded(lambda: eval_problems(environments, levels, config.eval.num_problems, config.seed))
+        held_out = eval_problems(environments, levels, config.eval.num_problems, config.seed)
         campaign = Campaign(config, run_dir, state, configured, rewards, held_out, tracker)
         state.status = "running"
         _open_parent_run(campaign)
@@ -222,10 +219,10 @@ def _select(campaign: Campaign, folder: Path) -> None:
     weights = {name: c.entry.weight for name, c in campaign.configured.items()}
     seed = config.seed * 100_003 + state.generation
     review = {name: [level for level in c.levels if level < state.difficulty[name]] for name, c in campaign.configured.items()}
-    candidates = _guarded(lambda: training_problems(
+    candidates = training_problems(
         campaign.environments, weights, state.difficulty, config.train.num_problems, seed, review,
         config.curriculum.review_fraction,
-    ))
+    )
     selected, solutions, learnable_fraction = candidates, [], 1.0
     if config.curriculum.filter_zero_variance or config.expert_iteration.enabled:
         champion = load_policy(config.policy, model=state.champion_folder)
@@ -451,14 +448,6 @@ def _record(campaign: Campaign, generation: int, promoted: bool, result: EvalRes
         p_value=p_value, difficulty=difficulty, wall_time_s=round(wall_time_s, 1), elapsed_s=round(elapsed, 1),
         per_level=per_level_pass_at_1(result),
     )
-
-
-def _guarded(function):
-    """Run environment code; a plugin's exception becomes a CampaignError naming the problem."""
-    try:
-        return function()
-    except Exception as error:
-        raise CampaignError(f"an environment raised while generating problems: {type(error).__name__}: {error}") from error
 
 
 def _say(*message: Any, **options: Any) -> None:

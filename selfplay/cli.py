@@ -96,7 +96,7 @@ def _is_user_error(error: Exception) -> bool:
 def _is_campaign_stop(error: Exception) -> bool:
     """Failures with a clear cause (a plugin, the tracking server): one line, exit 1; the state allows resume."""
     from rewards.sandbox import VerifierError
-    from selfplay.campaign import CampaignError
+    from selfplay.errors import CampaignError
     from selfplay.tracking import TrackingError
 
     return isinstance(error, (CampaignError, TrackingError, VerifierError))

@@ -17,6 +17,7 @@ from typing import Any, Mapping, Sequence
 from env.environment import Environment
 from env.problem import Problem
 from policy.prompts import PromptFormat
+from selfplay.errors import CampaignError
 
 
 def training_problems(
@@ -42,7 +43,7 @@ def training_problems(
         easier = (review or {}).get(name, [])
         if easier and rng.random() < review_fraction:
             level = rng.choice(list(easier))
-        problems.append(environments[name].problem(seed, index, level, "train"))
+        problems.append(_generate(name, lambda: environments[name].problem(seed, index, level, "train")))
     return problems
 
 
@@ -53,8 +54,16 @@ def eval_problems(
     problems = []
     for name in sorted(environments):
         for difficulty in levels[name]:
-            problems += environments[name].problems(count, seed, difficulty, "eval")
+            problems += _generate(name, lambda: environments[name].problems(count, seed, difficulty, "eval"))
     return problems
+
+
+def _generate(name: str, function):
+    """Run an environment's generator; its exception stops the campaign with a message naming it."""
+    try:
+        return function()
+    except Exception as error:
+        raise CampaignError(f"environment {name!r} raised while generating problems: {type(error).__name__}: {error}") from error
 
 
 def trl_rows(problems: Sequence[Problem], prompt_format: PromptFormat) -> list[dict[str, Any]]:

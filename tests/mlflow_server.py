@@ -1,5 +1,7 @@
 """A real MLflow tracking server on 127.0.0.1, for tests: started on a free port, stopped by its process id."""
 
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -28,7 +30,10 @@ class MlflowServer:
             "--artifacts-destination", str(self.folder / "artifacts"),
             "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
         ]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=open(self.folder / "server.log", "a"))
+        # Its own session: the server forks uvicorn workers and a job consumer, stopped together below.
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=open(self.folder / "server.log", "a"), start_new_session=True
+        )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -42,15 +47,22 @@ class MlflowServer:
         raise RuntimeError("mlflow server did not answer /health in time")
 
     def stop(self) -> None:
-        """Stop the server and its workers by process group, so no worker keeps the port."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+        """Stop the server and everything it started, by process group, so nothing keeps the port."""
+        if self.process is None:
+            return
+        group = self.process.pid  # the session leader's pid is the group id
+        for signal_number, wait_s in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
             try:
-                self.process.wait(timeout=20)
+                os.killpg(group, signal_number)
+            except ProcessLookupError:
+                break
+            try:
+                self.process.wait(timeout=wait_s)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        _kill_listeners(self.port)
+                continue
+            if not _group_alive(group):
+                break
+        _wait_until_port_is_free(self.port)
 
     def __enter__(self) -> "MlflowServer":
         return self.start()
@@ -59,8 +71,16 @@ class MlflowServer:
         self.stop()
 
 
-def _kill_listeners(port: int) -> None:
-    """uvicorn/gunicorn workers can outlive their parent for a moment; wait until the port is free."""
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def _wait_until_port_is_free(port: int) -> None:
+    """Workers can outlive their parent for a moment; wait until the port is free."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         with socket.socket() as probe:

