@@ -118,11 +118,7 @@ class Algebra(Environment):
     # Every mistake changes the answer, so the teacher is wrong on about teacher_error_rate of the
     # problems at every level. Measured (seed 0) at levels 1/2/3: 38.6% / 38.2% / 41.0% of 500
     # problems, 38.6% / 39.8% / 38.5% of 3000.
-    def __init__(self, answer_format: str | None = None, teacher_error_rate: float = 0.38):
-        super().__init__(answer_format)
-        if not 0.0 <= teacher_error_rate <= 1.0:
-            raise ValueError(f"{NAME}: teacher_error_rate must be in [0, 1], got {teacher_error_rate}")
-        self.teacher_error_rate = teacher_error_rate  # share of problems the teacher gets wrong
+    default_teacher_error_rate = 0.38
 
     def generate(self, rng: random.Random, level: Config) -> Draft:
         task = rng.choice(level.tasks)
@@ -145,7 +141,7 @@ class Algebra(Environment):
         return True
 
     def teacher_answer(self, problem: Problem) -> str:
-        if self.rng_for(problem, "teacher").random() >= self.teacher_error_rate:
+        if not self.teacher_errs(problem):
             return problem.answer
         return _MISTAKES[problem.inputs["task"]](problem.inputs)
 

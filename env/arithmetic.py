@@ -59,11 +59,10 @@ class Arithmetic(Environment):
     answer_formats = ("tag", "boxed", "answer_line", "last_number")
     teacher_errors = "forgets the carry (and the borrow) on a share of the problems that need one"
 
-    def __init__(self, answer_format: str | None = None, teacher_error_rate: float = 0.38):
-        super().__init__(answer_format)
-        if not 0.0 <= teacher_error_rate <= 1.0:
-            raise ValueError(f"{NAME}: teacher_error_rate must be in [0, 1], got {teacher_error_rate}")
-        self.teacher_error_rate = teacher_error_rate  # share of all problems the teacher gets wrong
+    default_teacher_error_rate = 0.38
+
+    def __init__(self, answer_format: str | None = None, teacher_error_rate: float | None = None):
+        super().__init__(answer_format, teacher_error_rate)
         self._forget_rates: dict[int, float] = {}  # difficulty -> share of carry problems it forgets on
 
     def generate(self, rng: random.Random, level: Config) -> Draft:

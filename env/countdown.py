@@ -103,11 +103,7 @@ class Countdown(Environment):
         "problems; where that still makes the target, it uses one number twice instead"
     )
 
-    def __init__(self, answer_format: str | None = None, teacher_error_rate: float = 0.375):
-        super().__init__(answer_format)
-        if not 0.0 <= teacher_error_rate <= 1.0:
-            raise ValueError(f"{NAME}: teacher_error_rate must be in [0, 1], got {teacher_error_rate}")
-        self.teacher_error_rate = teacher_error_rate  # share of problems the teacher gets wrong
+    default_teacher_error_rate = 0.375
 
     def generate(self, rng: random.Random, level: Config) -> Draft:
         for _ in range(MAX_DRAWS):

@@ -51,9 +51,14 @@ class Environment:
     answer_formats: ClassVar[tuple[str, ...]] = ("tag", "boxed", "answer_line")
     eval_fraction: ClassVar[float] = 0.1  # share of the canonical key space held out for evaluation
     teacher_errors: ClassVar[str] = "none: the teacher always gives the reference answer"
+    default_teacher_error_rate: ClassVar[float] = 0.0  # share of problems the teacher gets wrong
 
-    def __init__(self, answer_format: str | None = None):
+    def __init__(self, answer_format: str | None = None, teacher_error_rate: float | None = None):
         check_class_attributes(type(self))
+        rate = self.default_teacher_error_rate if teacher_error_rate is None else teacher_error_rate
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"{self.name}: teacher_error_rate must be in [0, 1], got {rate}")
+        self.teacher_error_rate = rate  # read by teacher_answer, e.g. through teacher_errs()
         chosen = answer_format or self.default_answer_format
         if chosen not in self.answer_formats:
             raise ValueError(
@@ -156,6 +161,10 @@ class Environment:
     def reference_completion(self, problem: Problem) -> str:
         """A completion giving the reference answer: it must always verify with score 1."""
         return self.answer_format.render(problem.answer)
+
+    def teacher_errs(self, problem: Problem) -> bool:
+        """Whether the teacher gets `problem` wrong: fixed per problem, true for `teacher_error_rate` of them."""
+        return self.rng_for(problem, "teacher").random() < self.teacher_error_rate
 
     def rng_for(self, problem: Problem, purpose: str) -> random.Random:
         """A random stream fixed per problem and purpose, e.g. whether the teacher forgets a carry."""

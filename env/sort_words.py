@@ -93,11 +93,7 @@ class SortWords(Environment):
         "where that is right anyway, it swaps the two neighbours sharing the longest prefix"
     )
 
-    def __init__(self, answer_format: str | None = None, teacher_error_rate: float = 0.375):
-        super().__init__(answer_format)
-        if not 0.0 <= teacher_error_rate <= 1.0:
-            raise ValueError(f"{NAME}: teacher_error_rate must be in [0, 1], got {teacher_error_rate}")
-        self.teacher_error_rate = teacher_error_rate  # share of problems the teacher gets wrong
+    default_teacher_error_rate = 0.375
 
     def generate(self, rng: random.Random, level: Config) -> Draft:
         words = _distinct_words(rng, level)
@@ -118,7 +114,7 @@ class SortWords(Environment):
         return _read_words(answer) == problem.answer.split()
 
     def teacher_answer(self, problem: Problem) -> str:
-        if self.rng_for(problem, "teacher").random() >= self.teacher_error_rate:
+        if not self.teacher_errs(problem):
             return problem.answer
         by_first_letter = sorted(problem.inputs["words"], key=lambda word: word[0].lower())  # stable
         if by_first_letter != problem.answer.split():

@@ -169,7 +169,7 @@ def _baseline(campaign: Campaign) -> None:
     policy = load_policy(config.policy, model=folder)
     check_fits(policy, [p.prompt for p in campaign.eval_set], config.train.max_completion_length, "train.max_completion_length")
     result = _evaluate(campaign, policy, generation=0)
-    state.champion_generation, state.champion_folder = 0, folder
+    state.champion_generation, state.champion_folder, state.parent_folder = 0, folder, folder
     state.difficulty = {name: c.entry.start_difficulty for name, c in campaign.configured.items()}
     record = _record(campaign, 0, True, result, None, dict(state.difficulty), 0.0)
     _log_generation(campaign, record, result, rollouts=[], gate_reason="initial policy")
@@ -219,13 +219,15 @@ def _select(campaign: Campaign, folder: Path) -> None:
     weights = {name: c.entry.weight for name, c in campaign.configured.items()}
     seed = config.seed * 100_003 + state.generation
     review = {name: [level for level in c.levels if level < state.difficulty[name]] for name, c in campaign.configured.items()}
+    preview = {name: next((level for level in c.levels if level > state.difficulty[name]), None)
+               for name, c in campaign.configured.items()}
     candidates = training_problems(
         campaign.environments, weights, state.difficulty, config.train.num_problems, seed, review,
-        config.curriculum.review_fraction,
+        config.curriculum.review_fraction, preview, config.curriculum.preview_fraction,
     )
     selected, solutions, learnable_fraction = candidates, [], 1.0
     if config.curriculum.filter_zero_variance or config.expert_iteration.enabled:
-        champion = load_policy(config.policy, model=state.champion_folder)
+        champion = load_policy(config.policy, model=_parent(state))
         champion.model.to(distributed.device())
         samples = ChampionSamples.of(distributed.map_sharded(candidates, lambda shard: sample_champion(
             champion, shard, campaign.rewards, config.curriculum.filter_samples, config.train.temperature,
@@ -250,7 +252,7 @@ def _expert_iteration(campaign: Campaign, folder: Path) -> None:
     pairs = [(Problem.from_row(row), completion) for row, completion in selection["solutions"]]
     if not pairs:
         return
-    policy = load_policy(config.policy, model=state.champion_folder)
+    policy = load_policy(config.policy, model=_parent(state))
     seed = config.seed * 100_003 + state.generation
     run_expert_iteration(policy, pairs, config.expert_iteration, folder / "expert_iteration_trainer", seed,
                          save_to=folder / "expert_iteration")
@@ -259,7 +261,7 @@ def _expert_iteration(campaign: Campaign, folder: Path) -> None:
 def _train(campaign: Campaign, folder: Path) -> None:
     """RL from the champion (or its expert-iteration update) into generations/N/candidate."""
     config, state = campaign.config, campaign.state
-    start = folder / "expert_iteration" if (folder / "expert_iteration" / "config.json").exists() else Path(state.champion_folder)
+    start = folder / "expert_iteration" if (folder / "expert_iteration" / "config.json").exists() else Path(_parent(state))
     policy = load_policy(config.policy, model=str(start))
     problems = [Problem.from_row(row) for row in _load_json(folder / "selection.json", None)["problems"]]
     run_id = _generation_run_id(campaign, state.generation)
@@ -301,6 +303,8 @@ def _gate(campaign: Campaign, folder: Path, timings: dict[str, float], wall_time
     if decision.promoted:
         state.champion_generation, state.champion_folder = generation, str(folder / "candidate")
         champion = candidate
+    promoted_or_kept = decision.promoted or config.gate.on_reject == "candidate"
+    state.parent_folder = str(folder / "candidate") if promoted_or_kept else state.champion_folder
     state.difficulty = next_difficulty(
         state.difficulty, per_level_pass_at_1(champion), {n: c.levels[-1] for n, c in campaign.configured.items()},
         config.curriculum.advance_threshold,
@@ -448,6 +452,11 @@ def _record(campaign: Campaign, generation: int, promoted: bool, result: EvalRes
         p_value=p_value, difficulty=difficulty, wall_time_s=round(wall_time_s, 1), elapsed_s=round(elapsed, 1),
         per_level=per_level_pass_at_1(result),
     )
+
+
+def _parent(state: CampaignState) -> str:
+    """The model the next generation samples and trains from (state files of older versions lack parent_folder)."""
+    return state.parent_folder or state.champion_folder
 
 
 def _say(*message: Any, **options: Any) -> None:

@@ -75,7 +75,7 @@ class TrainSettings:
     learning_rate: float = 5.0e-5
     lr_scheduler_type: str = "constant"
     warmup_steps: int = 0
-    max_steps: int = 40  # optimizer steps per generation
+    max_steps: int = 100  # optimizer steps per generation
     # Completions per optimizer step across all processes: the same config gives the same
     # global batch on a laptop and on 8 GPUs (each process takes batch_size / num_processes).
     batch_size: int = 64
@@ -84,7 +84,7 @@ class TrainSettings:
     max_completion_length: int = 12  # tokens
     mask_truncated_completions: bool = True  # no gradient from completions cut off mid-answer
     gradient_checkpointing: bool = False  # trade compute for memory on large models
-    num_problems: int = 800  # candidate training problems drawn per generation (before filtering)
+    num_problems: int = 1_200  # candidate training problems drawn per generation (before filtering)
     logging_steps: int = 5
     save_steps: int = 20  # TRL checkpoints within a generation, for resume
     use_vllm: bool = False  # GPU only: generate rollouts with vLLM
@@ -134,14 +134,22 @@ class ExpertIterationSettings:
 class CurriculumSettings:
     advance_threshold: float = 0.9  # the champion's held-out pass@1 at its level that moves it up a level
     review_fraction: float = 0.25  # share of training problems from easier levels already passed
+    # Share drawn from the next level up. Selection keeps only what the policy solves sometimes,
+    # so a level it cannot reach yet costs a few samples, and one it can reach starts early.
+    preview_fraction: float = 0.25
     filter_zero_variance: bool = True  # drop training problems the champion always or never solves
-    filter_samples: int = 8  # completions per problem used to judge that
+    filter_samples: int = 4  # completions per problem used to judge that
 
     def __post_init__(self):
         if not 0 < self.advance_threshold <= 1:
             raise ValueError(f"curriculum.advance_threshold must be in (0, 1], got {self.advance_threshold}")
         if not 0 <= self.review_fraction < 1:
             raise ValueError(f"curriculum.review_fraction must be in [0, 1), got {self.review_fraction}")
+        if not 0 <= self.preview_fraction < 1 or self.review_fraction + self.preview_fraction >= 1:
+            raise ValueError(
+                f"curriculum.preview_fraction must be in [0, 1) and leave room for the current level "
+                f"(review {self.review_fraction} + preview {self.preview_fraction} < 1)"
+            )
         _at_least("curriculum.filter_samples", self.filter_samples, 2)
 
 
@@ -153,9 +161,14 @@ class GateSettings:
     significance: float = 0.05  # sign: one-sided p-value below which the candidate wins
     min_win_rate: float = 0.55  # win_rate: share of discordant problems the candidate must win
     min_margin: float = 0.0  # margin: required pass@1 gain (0.05 = five points)
+    # What the next generation trains from after a rejection: "champion" starts again from the
+    # champion (the rejected training is dropped); "candidate" keeps training the rejected candidate,
+    # as AlphaGo Zero kept optimising one network and only gated which one played.
+    on_reject: str = "champion"
 
     def __post_init__(self):
         _choice("gate.test", self.test, GATE_TESTS)
+        _choice("gate.on_reject", self.on_reject, ("champion", "candidate"))
         if not 0 < self.significance < 1:
             raise ValueError(f"gate.significance must be in (0, 1), got {self.significance}")
         if not 0 < self.min_win_rate <= 1:

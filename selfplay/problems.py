@@ -28,21 +28,26 @@ def training_problems(
     seed: int,
     review: Mapping[str, Sequence[int]] | None = None,
     review_fraction: float = 0.0,
+    preview: Mapping[str, int] | None = None,
+    preview_fraction: float = 0.0,
 ) -> list[Problem]:
     """`count` training problems, each environment's share proportional to its weight.
 
     A `review_fraction` of them come from the environment's easier levels in
     `review` (levels already passed), so training on a new level does not
-    erase what the policy learned on the ones before.
+    erase what the policy learned on the ones before; a `preview_fraction`
+    come from the next level up in `preview`, if there is one.
     """
     rng = random.Random(f"training-mix:{seed}")
     names = sorted(environments)
     problems = []
     for index, name in enumerate(rng.choices(names, [weights[name] for name in names], k=count)):
-        level = difficulty[name]
-        easier = (review or {}).get(name, [])
-        if easier and rng.random() < review_fraction:
+        level, draw = difficulty[name], rng.random()
+        easier, harder = (review or {}).get(name, []), (preview or {}).get(name)
+        if easier and draw < review_fraction:
             level = rng.choice(list(easier))
+        elif harder is not None and draw > 1 - preview_fraction:
+            level = harder
         problems.append(_generate(name, lambda: environments[name].problem(seed, index, level, "train")))
     return problems
 

@@ -45,6 +45,7 @@ class CampaignState:
     phase: str = "baseline"  # where in that generation; see PHASES
     champion_generation: int = 0
     champion_folder: str = ""
+    parent_folder: str = ""  # what the next generation trains from: the champion, or (gate.on_reject=candidate) the latest candidate
     difficulty: dict[str, int] = field(default_factory=dict)  # env -> current training level
     tracking_uri: str | None = None  # where the runs are, so resume finds them (credentials stripped)
     parent_run_id: str | None = None

@@ -40,11 +40,7 @@ class ReverseWords(Environment):
     levels = {1: Config(num_words=3), 2: Config(num_words=6), 3: Config(num_words=12)}
     teacher_errors = "reverses only the first half of the words on a share of the problems"
 
-    def __init__(self, answer_format: str | None = None, teacher_error_rate: float = 0.3):
-        super().__init__(answer_format)
-        if not 0.0 <= teacher_error_rate <= 1.0:
-            raise ValueError(f"{NAME}: teacher_error_rate must be in [0, 1], got {teacher_error_rate}")
-        self.teacher_error_rate = teacher_error_rate  # share of problems the teacher gets wrong
+    default_teacher_error_rate = 0.3
 
     def generate(self, rng: random.Random, level: Config) -> Draft:
         words = rng.sample(WORDS, level.num_words)  # only `rng`: the same seed must give the same problem
@@ -58,7 +54,7 @@ class ReverseWords(Environment):
         return answer.lower().split() == problem.answer.lower().split()
 
     def teacher_answer(self, problem: Problem) -> str:
-        if self.rng_for(problem, "teacher").random() >= self.teacher_error_rate:
+        if not self.teacher_errs(problem):
             return problem.answer
         words = problem.inputs["words"]
         half = (len(words) + 1) // 2  # never the whole sentence, so the result is always wrong
