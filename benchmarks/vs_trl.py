@@ -34,14 +34,14 @@ THRESHOLDS = (0.8, 0.9)
 
 def pretrained_folder(cache: Path) -> str:
     """The quickstart's pretrained model (trained once into `cache`, then reused)."""
-    from selfplay.campaign import _build_environments
+    from selfplay.environments import build_environments
     from selfplay.config import CampaignConfig
     from policy.pretrain import pretrain
     from dataclasses import replace
 
     config = CampaignConfig()
     config = replace(config, policy=replace(config.policy, cache_dir=str(cache)))
-    configured = _build_environments(config)
+    configured = build_environments(config)
     environments = [(name, c.spec, c.entry.weight) for name, c in configured.items()]
     return pretrain(config.policy, config.pretrain, environments).folder
 

@@ -42,7 +42,6 @@ from rich.console import Console
 
 from env.environment import Environment
 from env.problem import Problem
-from env.registry import EnvironmentSpec
 from policy.evaluation import EvalResult, evaluate
 from policy.loader import Policy, load_policy, resolve_model_folder
 from policy.pretrain import pretrain
@@ -50,19 +49,20 @@ from policy.sampling import check_fits
 from rewards.compose import RewardSet, RewardSpec, build_rewards
 from rewards.sandbox import VerifierPool
 from selfplay import distributed
-from selfplay.config import CampaignConfig, EnvironmentEntry
-from selfplay.config_loader import flatten, load_config, to_yaml
+from selfplay.config import CampaignConfig
+from selfplay.config_loader import load_config, to_yaml
 from selfplay.curriculum import next_difficulty
 from selfplay.errors import CampaignError
 from selfplay.filtering import ChampionSamples, learnable, sample_champion, verified_solutions
 from selfplay.gating import decide
+from selfplay.environments import ConfiguredEnvironment, build_environments
 from selfplay.problems import eval_problems, training_problems
-from selfplay.report import eval_metrics, generations_table, per_level_pass_at_1
-from selfplay.state import CampaignState, GenerationRecord
+from selfplay.run_logging import generation_run_id, log_generation, mark_stopped, open_parent_run
+from selfplay.report import generations_table, per_level_pass_at_1
+from selfplay.state import CONFIG_FILE, CampaignState, GenerationRecord
 from selfplay.tracking import Tracker, TrackingError, is_tracking_failure, resolve_tracking_uri, without_credentials
 from selfplay.training import latest_checkpoint, rollout_rows, run_expert_iteration, run_rl
 
-CONFIG_FILE = "config.yaml"
 console = Console()
 
 
@@ -73,7 +73,7 @@ class Campaign:
     config: CampaignConfig
     run_dir: Path
     state: CampaignState
-    configured: dict[str, "ConfiguredEnvironment"]
+    configured: dict[str, ConfiguredEnvironment]
     rewards: RewardSet
     eval_set: list[Problem]
     tracker: Tracker | None  # None on processes other than the main one
@@ -97,7 +97,7 @@ class Campaign:
 def launch(config: CampaignConfig, run_dir: str | Path | None = None, tracking_uri: str | None = None) -> CampaignState:
     """Start a new campaign in `run_dir` (default: output_dir/name)."""
     run_dir = Path(run_dir or Path(config.output_dir) / config.name)
-    configured = _build_environments(config)  # bad names and levels fail here, before any model loads
+    configured = build_environments(config)  # bad names and levels fail here, before any model loads
     if (run_dir / "state.json").exists():
         raise CampaignError(f"{run_dir} already holds a campaign; `selfplay resume {run_dir}` continues it")
     distributed.wait_for_everyone()  # every process has looked before the main one writes
@@ -115,11 +115,11 @@ def resume(run_dir: str | Path, tracking_uri: str | None = None) -> CampaignStat
     if not (run_dir / CONFIG_FILE).exists():
         raise CampaignError(f"{run_dir}: no {CONFIG_FILE}; is this a selfplay run folder?")
     config = load_config(run_dir / CONFIG_FILE)
-    return _run(config, run_dir, _build_environments(config), tracking_uri)
+    return _run(config, run_dir, build_environments(config), tracking_uri)
 
 
 # -- the loop -------------------------------------------------------------------------
-def _run(config: CampaignConfig, run_dir: Path, configured: dict[str, "ConfiguredEnvironment"], tracking_uri: str | None) -> CampaignState:
+def _run(config: CampaignConfig, run_dir: Path, configured: dict[str, ConfiguredEnvironment], tracking_uri: str | None) -> CampaignState:
     state = CampaignState.load(run_dir)
     distributed.check_same_everywhere(config, run_dir)
     if state.status == "finished" and state.generation > config.generations:
@@ -139,7 +139,7 @@ def _run(config: CampaignConfig, run_dir: Path, configured: dict[str, "Configure
         held_out = eval_problems(environments, levels, config.eval.num_problems, config.seed)
         campaign = Campaign(config, run_dir, state, configured, rewards, held_out, tracker)
         state.status = "running"
-        _open_parent_run(campaign)
+        open_parent_run(campaign)
         try:
             if state.phase == "baseline":
                 _baseline(campaign)
@@ -150,7 +150,7 @@ def _run(config: CampaignConfig, run_dir: Path, configured: dict[str, "Configure
             if tracker:
                 tracker.finish(state.parent_run_id)
         except BaseException as error:
-            _mark_stopped(campaign, "KILLED" if isinstance(error, KeyboardInterrupt) else "FAILED")
+            mark_stopped(campaign, "KILLED" if isinstance(error, KeyboardInterrupt) else "FAILED")
             if is_tracking_failure(error):
                 raise TrackingError(
                     f"the MLflow tracking store failed mid-campaign ({str(error).strip().splitlines()[0][:200]}); "
@@ -172,7 +172,7 @@ def _baseline(campaign: Campaign) -> None:
     state.champion_generation, state.champion_folder, state.parent_folder = 0, folder, folder
     state.difficulty = {name: c.entry.start_difficulty for name, c in campaign.configured.items()}
     record = _record(campaign, 0, True, result, None, dict(state.difficulty), 0.0)
-    _log_generation(campaign, record, result, rollouts=[], gate_reason="initial policy")
+    log_generation(campaign, record, result, rollouts=[], gate_reason="initial policy")
     state.history.append(record)
     state.generation, state.phase = 1, "select"
     campaign.save_state()
@@ -185,27 +185,18 @@ def _generation(campaign: Campaign) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     timings = _load_json(folder / "timings.json", {})
-    if state.phase == "select":
-        _timed(timings, "select_s", lambda: _select(campaign, folder))
-        _save_json(folder / "timings.json", timings)
-        state.advance("expert_iteration" if config.expert_iteration.enabled else "train")
-        campaign.save_state()
-    if state.phase == "expert_iteration":
-        _timed(timings, "expert_iteration_s", lambda: _expert_iteration(campaign, folder))
-        _save_json(folder / "timings.json", timings)
-        state.advance("train")
-        campaign.save_state()
-    if state.phase == "train":
-        _timed(timings, "train_s", lambda: _train(campaign, folder))
-        _save_json(folder / "timings.json", timings)
-        state.advance("evaluate")
-        campaign.save_state()
-    if state.phase == "evaluate":
-        candidate = load_policy(config.policy, model=str(folder / "candidate"))
-        _timed(timings, "evaluate_s", lambda: _evaluate(campaign, candidate, generation))
-        _save_json(folder / "timings.json", timings)
-        state.advance("gate")
-        campaign.save_state()
+    phases = [  # (phase, what it does, the phase after it)
+        ("select", lambda: _select(campaign, folder), "expert_iteration" if config.expert_iteration.enabled else "train"),
+        ("expert_iteration", lambda: _expert_iteration(campaign, folder), "train"),
+        ("train", lambda: _train(campaign, folder), "evaluate"),
+        ("evaluate", lambda: _evaluate(campaign, load_policy(config.policy, model=str(folder / "candidate")), generation), "gate"),
+    ]
+    for phase, run, next_phase in phases:
+        if state.phase == phase:
+            _timed(timings, f"{phase}_s", run)
+            _save_json(folder / "timings.json", timings)
+            state.advance(next_phase)
+            campaign.save_state()
     if state.phase == "gate":
         _gate(campaign, folder, timings, time.monotonic() - started)
         state.generation, state.phase = generation + 1, "select"
@@ -264,7 +255,7 @@ def _train(campaign: Campaign, folder: Path) -> None:
     start = folder / "expert_iteration" if (folder / "expert_iteration" / "config.json").exists() else Path(_parent(state))
     policy = load_policy(config.policy, model=str(start))
     problems = [Problem.from_row(row) for row in _load_json(folder / "selection.json", None)["problems"]]
-    run_id = _generation_run_id(campaign, state.generation)
+    run_id = generation_run_id(campaign, state.generation)
     callbacks = [campaign.tracker.training_callback(run_id)] if campaign.tracker else []
     trainer_dir = folder / "trainer"
     if latest_checkpoint(trainer_dir):
@@ -318,7 +309,7 @@ def _gate(campaign: Campaign, folder: Path, timings: dict[str, float], wall_time
         "select/num_train_problems": len(selection.get("problems", [])),
         "select/num_verified_solutions": len(selection.get("solutions", [])),
     })
-    _log_generation(campaign, record, candidate, _load_json(folder / "rollouts.json", []), decision.reason, extra)
+    log_generation(campaign, record, candidate, _load_json(folder / "rollouts.json", []), decision.reason, extra)
     state.history.append(record)
     verdict = "[green]promoted[/green]" if decision.promoted else "[red]rejected[/red]"
     levels = ", ".join(f"{env} {level}" for env, level in state.difficulty.items())
@@ -326,106 +317,7 @@ def _gate(campaign: Campaign, folder: Path, timings: dict[str, float], wall_time
                   f"next level: {levels}", soft_wrap=True)
 
 
-# -- MLflow ----------------------------------------------------------------------------
-def _open_parent_run(campaign: Campaign) -> None:
-    if campaign.tracker is None:
-        return
-    state = campaign.state
-    state.parent_run_id = campaign.tracker.parent_run(str(campaign.run_dir), state.parent_run_id)
-    campaign.save_state()
-    campaign.tracker.log_params(state.parent_run_id, flatten(campaign.config))
-    campaign.tracker.log_text(state.parent_run_id, to_yaml(campaign.config), CONFIG_FILE)
-
-
-def _generation_run_id(campaign: Campaign, generation: int) -> str | None:
-    """The generation's child run, created on first use and remembered in the state."""
-    if campaign.tracker is None:
-        return None
-    state, key = campaign.state, str(generation)
-    run_id = campaign.tracker.generation_run(state.parent_run_id, generation, state.generation_run_ids.get(key))
-    if state.generation_run_ids.get(key) != run_id:
-        state.generation_run_ids[key] = run_id
-        campaign.save_state()
-    return run_id
-
-
-def _log_generation(campaign: Campaign, record: GenerationRecord, result: EvalResult, rollouts: list,
-                    gate_reason: str, extra: dict[str, float] | None = None) -> None:
-    tracker = campaign.tracker
-    if tracker is None:
-        return
-    run_id = _generation_run_id(campaign, record.generation)
-    metrics = eval_metrics(result)
-    metrics.update({f"curriculum/{env}/difficulty": level for env, level in record.difficulty.items()})
-    metrics["campaign/elapsed_s"] = record.elapsed_s
-    if record.p_value is not None:
-        metrics["gate/p_value"] = record.p_value
-    metrics.update(extra or {})
-    tracker.log_params(run_id, flatten(campaign.config))
-    tracker.log_metrics(run_id, metrics, step=record.generation)
-    tracker.set_tags(run_id, {
-        "generation": record.generation, "promoted": str(record.promoted).lower(),
-        "champion_generation": record.champion_generation, "gate": gate_reason,
-    })
-    tracker.log_text(run_id, to_yaml(campaign.config), CONFIG_FILE)
-    tracker.log_table(run_id, result.rows, "eval_results.json")
-    tracker.log_table(run_id, rollouts, "rollouts.json")
-    champion_metrics = {"champion/generation": record.champion_generation}
-    tracker.log_metrics(campaign.state.parent_run_id, {**metrics, **champion_metrics}, step=record.generation)
-    if record.promoted and campaign.config.tracking.register_model:
-        model_folder = campaign.state.champion_folder
-        if Path(model_folder).is_dir():
-            tracker.register_champion(run_id, model_folder, record.generation)
-    tracker.finish(run_id)
-
-
-def _mark_stopped(campaign: Campaign, status: str) -> None:
-    """No run is left RUNNING forever: a stopped campaign marks its runs, resume reopens them."""
-    campaign.state.status = "failed" if status == "FAILED" else "stopped"
-    campaign.save_state()
-    tracker, state = campaign.tracker, campaign.state
-    if tracker is None:
-        return
-    try:
-        current = state.generation_run_ids.get(str(state.generation))
-        for run_id in filter(None, [current, state.parent_run_id]):
-            tracker.finish(run_id, status)
-    except Exception as error:  # the store may be what failed; the state on disk is what resume needs
-        _say(f"[yellow]could not mark the MLflow runs {status}: {str(error).splitlines()[0][:200]}[/yellow]")
-
-
 # -- helpers ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ConfiguredEnvironment:
-    """One environment of the campaign: its config entry, instance, spec for verifier workers, and levels."""
-
-    entry: EnvironmentEntry
-    environment: Environment
-    spec: EnvironmentSpec
-    levels: list[int]  # start_difficulty .. max_difficulty, the levels evaluated and trained on
-
-
-def _build_environments(config: CampaignConfig) -> dict[str, ConfiguredEnvironment]:
-    """Instantiate every configured environment, keyed by its name; errors name the setting."""
-    configured = {}
-    for entry in config.environments:
-        spec = EnvironmentSpec.of(entry.name, **entry.options)
-        try:
-            environment = spec.build()
-        except KeyError as error:
-            raise ValueError(f"environments: {error.args[0]}") from None
-        except (ValueError, TypeError) as error:
-            raise ValueError(f"environments.{entry.name}.options: {error}") from None
-        available = environment.difficulties
-        top = entry.max_difficulty or available[-1]
-        for setting, level in (("start_difficulty", entry.start_difficulty), ("max_difficulty", top)):
-            if level not in available:
-                raise ValueError(f"environments.{entry.name}.{setting}: {entry.name} has levels {available}, got {level}")
-        levels = [level for level in available if entry.start_difficulty <= level <= top]
-        configured[environment.name] = ConfiguredEnvironment(entry, environment, spec, levels)
-    return configured
-
-
 def _initial_policy_folder(campaign: Campaign) -> str:
     """Generation 0: pretrain the tiny model by imitation (or reuse it), or resolve the configured model."""
     config = campaign.config

@@ -151,13 +151,13 @@ def resume(
 def pretrain(config_path: Optional[str] = ConfigArgument, overrides: Optional[list[str]] = SetOption) -> None:
     """Pretrain the tiny model by imitating each environment's systematically wrong teacher."""
     from policy.pretrain import pretrain as run_pretraining
-    from selfplay.campaign import _build_environments
+    from selfplay.environments import build_environments
     from selfplay.config_loader import load_config
 
     config = load_config(config_path, overrides or [])
     if config.policy.model != "tiny":
         raise UserError(f"policy.model is {config.policy.model!r}; pretraining is for the tiny model only")
-    configured = user_errors(_build_environments)(config)
+    configured = user_errors(build_environments)(config)
     environments = [(name, c.spec, c.entry.weight) for name, c in configured.items()]
     result = run_pretraining(config.policy, config.pretrain, environments)
     table = Table("env/level", "pretrained pass@1", "teacher accuracy", title=f"pretrained model: {result.folder}")

@@ -213,7 +213,7 @@ class TrackingSettings:
 class CampaignConfig:
     name: str = "quickstart"  # the MLflow experiment and the run folder's name
     seed: int = 0
-    generations: int = 8  # RL generations after generation 0
+    generations: int = 6  # RL generations after generation 0
     time_budget_s: float | None = None  # start no new generation after this much wall time
     output_dir: str = "runs"  # run folders, the MLflow store and its artifacts go here
     policy: PolicyConfig = field(default_factory=PolicyConfig)

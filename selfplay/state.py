@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 STATE_FILE = "state.json"
+CONFIG_FILE = "config.yaml"  # the resolved config, beside the state
 PHASES = ("baseline", "select", "expert_iteration", "train", "evaluate", "gate", "done")
 
 
