@@ -2,16 +2,17 @@
 
     $ python benchmarks/throughput.py           # about 2 minutes after pretraining (cached in --cache)
 
-1. A one-generation quickstart campaign (pretraining reused from the cache):
-   the shares of the generation's wall time spent selecting problems
-   (sampling the champion), training, evaluating, and the rest (gating,
-   MLflow logging, loading models).
+1. A one-generation quickstart campaign (pretraining reused from the cache),
+   from process start to exit: the shares spent on generation 0 (set-up and
+   the baseline evaluation), selecting problems (sampling the champion),
+   training, evaluating, and the rest (imports, gating, MLflow logging).
 2. Inside training, the same GRPO settings run again with timers around the
    model's `generate` (rollouts), the reward functions (sandboxed
    verification) and `backward`: their shares of a step, rollout tokens per
    second and verifications per second.
 3. The ceilings those are compared with, measured alone: plain batched
-   sampling (`policy.sampling.sample`) on the same prompts and batch size, and
+   sampling (`policy.sampling.sample`) on the same prompts and batch size,
+   its `generate` calls timed and counted exactly as inside the step, and
    plain verification in one process (`env.verify`, no sandbox).
 Figures go to the `throughput` section of benchmarks/RESULTS.md.
 """
@@ -49,20 +50,28 @@ class Timer:
         return timed
 
 
+def generated_tokens(pad: int):
+    """Count what `generate` produced: new tokens that are not padding (eos included), the same way everywhere."""
+    return lambda out, args, kwargs: int((out[:, kwargs["input_ids"].shape[1]:] != pad).sum()) if "input_ids" in kwargs else 0
+
+
 def campaign_shares(cache: Path) -> tuple[list[list], float]:
+    """Shares of a whole one-generation `selfplay launch`, from process start to exit."""
     workdir = Path(tempfile.mkdtemp(prefix="selfplay-throughput-"))
     command = [sys.executable, "-m", "selfplay", "launch", "--set", f"policy.cache_dir={cache}", "--set", "generations=1",
                "--set", f"output_dir={workdir / 'runs'}"]
+    started = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    total = time.perf_counter() - started
     run_dir = workdir / "runs" / "quickstart"
     timings = json.loads((run_dir / "generations" / "0001" / "timings.json").read_text())
     history = json.loads((run_dir / "state.json").read_text())["history"]
-    wall = history[1]["wall_time_s"]
-    phases = {"select (champion samples for filtering)": timings.get("select_s", 0.0),
+    phases = {"generation 0 (verifier workers, MLflow set-up, model load, baseline evaluation)": history[0]["elapsed_s"],
+              "select (champion samples for filtering)": timings.get("select_s", 0.0),
               "train (TRL GRPOTrainer, incl. its set-up)": timings.get("train_s", 0.0),
               "evaluate (greedy + 4 samples, 400 problems)": timings.get("evaluate_s", 0.0)}
-    phases["other (gate, MLflow logging and registry, model loading)"] = max(0.0, wall - sum(phases.values()))
-    return [[name, f"{seconds:.1f}", f"{seconds / wall:.0%}"] for name, seconds in phases.items()], wall
+    phases["other (imports, gate, MLflow logging and registry, exit)"] = max(0.0, total - sum(phases.values()))
+    return [[name, f"{seconds:.1f}", f"{seconds / total:.0%}"] for name, seconds in phases.items()], total
 
 
 def training_breakdown(model_folder: str) -> tuple[list[list], dict]:
@@ -93,11 +102,7 @@ def training_breakdown(model_folder: str) -> tuple[list[list], dict]:
         def on_step_end(self, args, state, control, **kwargs):
             step_seconds.append(time.perf_counter() - self.started)
 
-    pad = policy.tokenizer.pad_token_id
-    policy.model.generate = generate.wrap(
-        policy.model.generate,
-        lambda out, args, kwargs: int((out[:, kwargs["input_ids"].shape[1]:] != pad).sum()) if "input_ids" in kwargs else 0,
-    )
+    policy.model.generate = generate.wrap(policy.model.generate, generated_tokens(policy.tokenizer.pad_token_id))
     with VerifierPool(specs, config.verifier.num_workers) as pool:
         rewards = build_rewards([RewardSpec(r.name, r.weight, r.options) for r in config.rewards], specs, pool)
         functions = [reward.wrap(f, lambda out, args, kwargs: len(out)) for f in rewards.functions]
@@ -130,10 +135,10 @@ def ceilings(model_folder: str, rates: dict) -> dict:
     policy = load_policy(config.policy, model=model_folder)
     sampling = SamplingConfig(config.train.max_completion_length, 1.0, 1.0, rates["batch"])
     sample(policy, rates["prompts"][:8], sampling)  # warm-up
-    started = time.perf_counter()
+    generate = Timer()  # timed and counted exactly as inside the campaign step
+    policy.model.generate = generate.wrap(policy.model.generate, generated_tokens(policy.tokenizer.pad_token_id))
     completions = sample(policy, rates["prompts"], sampling, num_samples=config.train.num_generations)
-    tokens = sum(c.num_tokens for per_prompt in completions for c in per_prompt)
-    generation_rate = tokens / (time.perf_counter() - started)
+    generation_rate = generate.items / generate.seconds
     entry = config.environments[0]
     environment = get_environment(entry.name, **entry.options)
     texts = [c.text for per_prompt in completions for c in per_prompt]
@@ -156,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     step_rows, rates = training_breakdown(model)
     ceiling = ceilings(model, rates)
     body = (
-        f"One quickstart generation ({wall:.1f} s of wall time), by phase:\n\n"
+        f"A one-generation quickstart campaign ({wall:.1f} s from start to exit), by phase:\n\n"
         f"{markdown_table(['phase', 'seconds', 'share'], phase_rows)}\n\n"
         f"Inside training ({rates['steps']} GRPO steps, {rates['step_s']:.2f} s each, batch {rates['batch']} completions):\n\n"
         f"{markdown_table(['part of a step', 'seconds', 'share'], step_rows)}\n\n"
