@@ -2,6 +2,7 @@
 
     $ python benchmarks/vs_trl.py                 # 2 rounds x 2 methods x 5 minutes, plus pretraining once
     $ python benchmarks/vs_trl.py --budget-s 120 --rounds 1 --no-write
+    $ python benchmarks/vs_trl.py --rounds 1 --no-write --set gate.test=sign   # a campaign variant
 
 Both start from the same pretrained tiny model (the quickstart's: same seed,
 same systematically wrong teacher) and are evaluated on the same held-out
@@ -46,9 +47,10 @@ def pretrained_folder(cache: Path) -> str:
     return pretrain(config.policy, config.pretrain, environments).folder
 
 
-def run_selfplay(cache: Path, budget_s: float, workdir: Path) -> list[dict]:
+def run_selfplay(cache: Path, budget_s: float, workdir: Path, overrides: list[str] = ()) -> list[dict]:
     command = [sys.executable, "-m", "selfplay", "launch", "--set", f"policy.cache_dir={cache}",
                "--set", f"time_budget_s={budget_s}", "--set", "generations=1000", "--set", f"output_dir={workdir / 'runs'}"]
+    command += [part for override in overrides for part in ("--set", override)]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     history = json.loads((workdir / "runs" / "quickstart" / "state.json").read_text())["history"]
     start = history[0]["elapsed_s"]  # generation 0 reuses the cached pretraining; count from its end
@@ -108,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget-s", type=float, default=300.0)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--cache", default=None, help="model cache (default: a new temporary folder)")
+    parser.add_argument("--set", action="append", default=[], dest="overrides",
+                        help="a campaign setting to try instead of the default, e.g. gate.test=sign (repeatable)")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
     cache = Path(args.cache or tempfile.mkdtemp(prefix="selfplay-vs-trl-"))
@@ -116,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     for round_number in range(args.rounds):  # alternate, so drifts in machine load hit both
         for method in ("selfplay", "plain TRL GRPO") if round_number % 2 == 0 else ("plain TRL GRPO", "selfplay"):
             workdir = Path(tempfile.mkdtemp(prefix="selfplay-vs-trl-run-"))
-            curve = run_selfplay(cache, args.budget_s, workdir) if method == "selfplay" else run_plain(model, args.budget_s, workdir)
+            curve = run_selfplay(cache, args.budget_s, workdir, args.overrides) if method == "selfplay" else run_plain(model, args.budget_s, workdir)
             curves[method].append(curve)
             print(f"round {round_number + 1} {method}: " + ", ".join(
                 f"{p['elapsed_s']:.0f}s {p['pass_at_1/2']:.3f}" for p in curve), flush=True)
@@ -133,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(body)
     if not args.no_write:
-        write_section("vs_trl", body, command=f"python benchmarks/vs_trl.py --budget-s {args.budget_s:.0f} --rounds {args.rounds}",
+        write_section("vs_trl", body, command=f"python benchmarks/vs_trl.py --budget-s {args.budget_s:.0f} --rounds {args.rounds}"
+                      + "".join(f" --set {override}" for override in args.overrides),
                       title="selfplay against plain TRL GRPO")
     return 0
 

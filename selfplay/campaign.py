@@ -16,7 +16,8 @@ each generation:
   train     GRPO (DeepSeekMath) or RLOO with TRL on the kept problems
   evaluate  greedy pass@1 and pass@k on a fixed held-out set
   gate      the candidate becomes champion only if it beats the champion on
-            the same problems (AlphaGo Zero; a paired sign test by default)
+            the same problems (AlphaGo Zero; by default it must win 55% of the
+            problems where exactly one of the two is right)
   curriculum
             an environment moves up a level when the champion masters it
 

@@ -157,7 +157,10 @@ class CurriculumSettings:
 class GateSettings:
     """Promote a candidate only if it beats the champion on the same held-out problems."""
 
-    test: str = "sign"  # sign, win_rate, margin or none (see selfplay/gating.py)
+    # win_rate (AlphaGo Zero's 55% rule), sign, margin or none (see selfplay/gating.py). The sign
+    # test at 0.05 kept rejecting candidates 1-3 points better near the ceiling and stalled the
+    # quickstart at 0.94 (benchmarks/RESULTS.md, vs_trl variants).
+    test: str = "win_rate"
     significance: float = 0.05  # sign: one-sided p-value below which the candidate wins
     min_win_rate: float = 0.55  # win_rate: share of discordant problems the candidate must win
     min_margin: float = 0.0  # margin: required pass@1 gain (0.05 = five points)
