@@ -4,29 +4,16 @@
 """
 
 import pytest
-from rich.console import Console
 
 from env import get_environment
 from env.checker import check_environment
 from env.registry import BUILTINS
-from selfplay import cli
+
+from cli_runner import run_cli
 
 NUM_TRAIN = 2000  # training problems per level, as the quickstart campaign draws per generation
 NUM_EVAL = 200  # held-out problems per level, the campaign's default eval.num_problems
 LEVELS = [(name, difficulty) for name in sorted(BUILTINS) for difficulty in get_environment(name).difficulties]
-
-
-@pytest.fixture(autouse=True)
-def wide_console(monkeypatch):
-    """A wide console, so table cells are not wrapped in the middle of what we assert on."""
-    monkeypatch.setattr(cli, "console", Console(width=250))
-
-
-def run_cli(capsys, *argv):
-    """Run `selfplay *argv` in-process; returns (exit code, stdout, stderr)."""
-    exit_code = cli.main(list(argv))
-    captured = capsys.readouterr()
-    return exit_code, captured.out, captured.err
 
 
 @pytest.mark.parametrize("name", sorted(BUILTINS))

@@ -15,25 +15,11 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 
-from selfplay import cli
+from cli_runner import run_cli
 
 EXAMPLE_PLUGIN = Path(__file__).parent / "example_plugin"
 SUBPROCESS_TIMEOUT_S = 120  # generous on 2 busy cores; the whole test takes about 10 s
-
-
-@pytest.fixture(autouse=True)
-def wide_console(monkeypatch):
-    """A wide console, so table cells and FAIL lines are not wrapped in the middle of what we assert on."""
-    monkeypatch.setattr(cli, "console", Console(width=250))
-
-
-def run_cli(capsys, *argv):
-    """Run `selfplay *argv` in-process; returns (exit code, stdout, stderr)."""
-    exit_code = cli.main(list(argv))
-    captured = capsys.readouterr()
-    return exit_code, captured.out, captured.err
 
 
 # -- an installed plugin package ---------------------------------------------------
