@@ -25,7 +25,7 @@ class GateDecision:
     promoted: bool
     wins: int  # problems only the candidate solves
     losses: int  # problems only the champion solves
-    p_value: float | None  # sign test; None for other tests
+    p_value: float  # the sign test's, computed whatever the test, so gate/p_value is always logged
     reason: str
 
 
