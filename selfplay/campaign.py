@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
 
 from env.environment import Environment
 from env.problem import Problem
@@ -52,10 +51,11 @@ from rewards.sandbox import VerifierPool
 from selfplay import distributed
 from selfplay.config import CampaignConfig
 from selfplay.config_loader import load_config, to_yaml
+from selfplay.console import output_console
 from selfplay.curriculum import next_difficulty
 from selfplay.errors import CampaignError
 from selfplay.filtering import ChampionSamples, learnable, sample_champion, verified_solutions
-from selfplay.gating import decide
+from selfplay.gating import GateDecision, decide
 from selfplay.environments import ConfiguredEnvironment, build_environments
 from selfplay.problems import eval_problems, training_problems
 from selfplay.run_logging import generation_run_id, log_generation, mark_stopped, open_parent_run
@@ -64,7 +64,7 @@ from selfplay.state import CONFIG_FILE, CampaignState, GenerationRecord
 from selfplay.tracking import Tracker, TrackingError, is_tracking_failure, resolve_tracking_uri, without_credentials
 from selfplay.training import latest_checkpoint, rollout_rows, run_expert_iteration, run_rl
 
-console = Console()
+console = output_console()
 
 
 @dataclass
@@ -301,11 +301,10 @@ def _gate(campaign: Campaign, folder: Path, timings: dict[str, float], wall_time
         state.difficulty, per_level_pass_at_1(champion), {n: c.levels[-1] for n, c in campaign.configured.items()},
         config.curriculum.advance_threshold,
     )
-    record = _record(campaign, generation, decision.promoted, candidate, decision.p_value, trained_on, wall_time_s)
+    record = _record(campaign, generation, decision.promoted, candidate, decision, trained_on, wall_time_s)
     selection = _load_json(folder / "selection.json", {})
     extra = {f"time/{k}": v for k, v in timings.items()}
     extra.update({
-        "gate/wins": decision.wins, "gate/losses": decision.losses,
         "select/learnable_fraction": selection.get("learnable_fraction", 1.0),
         "select/num_train_problems": len(selection.get("problems", [])),
         "select/num_verified_solutions": len(selection.get("solutions", [])),
@@ -336,14 +335,17 @@ def _initial_policy_folder(campaign: Campaign) -> str:
     return result.folder
 
 
-def _record(campaign: Campaign, generation: int, promoted: bool, result: EvalResult, p_value: float | None,
+def _record(campaign: Campaign, generation: int, promoted: bool, result: EvalResult, decision: GateDecision | None,
             difficulty: dict[str, int], wall_time_s: float) -> GenerationRecord:
+    """What the generation produced; `decision` is None for generation 0, which no gate judged."""
     elapsed = campaign.state.elapsed_s + time.monotonic() - campaign.started
+    gated = decision is not None
     return GenerationRecord(
         generation=generation, promoted=promoted, champion_generation=campaign.state.champion_generation,
         pass_at_1=result.pass_at_1, pass_at_k=result.pass_at_k, reward=result.reward, length=result.length,
-        p_value=p_value, difficulty=difficulty, wall_time_s=round(wall_time_s, 1), elapsed_s=round(elapsed, 1),
-        per_level=per_level_pass_at_1(result),
+        p_value=decision.p_value if gated else None, difficulty=difficulty, wall_time_s=round(wall_time_s, 1),
+        elapsed_s=round(elapsed, 1), per_level=per_level_pass_at_1(result),
+        gate_wins=decision.wins if gated else None, gate_losses=decision.losses if gated else None,
     )
 
 

@@ -19,14 +19,15 @@ import sys
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from selfplay.console import output_console
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Self-improving language models on verifiable rewards.")
 envs_app = typer.Typer(no_args_is_help=True, help="List, sample and check environments.")
 app.add_typer(envs_app, name="envs")
 
-console = Console()
+console = output_console()
 USER_ERROR_EXIT_CODE = 2
 
 

@@ -38,8 +38,15 @@ def generations_from_mlflow(tracking_uri: str, campaign: str) -> list[Generation
             reward=metrics.get("eval/reward", 0.0),
             length=metrics.get("eval/length", 0.0),
             p_value=metrics.get("gate/p_value"),
+            gate_wins=_count(metrics.get("gate/wins")),
+            gate_losses=_count(metrics.get("gate/losses")),
             difficulty=difficulty,
             wall_time_s=sum(v for k, v in metrics.items() if k.startswith("time/")),
             elapsed_s=metrics.get("campaign/elapsed_s", 0.0),
         ))
     return sorted(records, key=lambda record: record.generation)
+
+
+def _count(value: float | None) -> int | None:
+    """MLflow stores every metric as a float; a count reads back as an int."""
+    return None if value is None else int(value)

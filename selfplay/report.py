@@ -33,15 +33,21 @@ def per_level_pass_at_1(result: EvalResult) -> dict[str, float]:
 
 
 def generations_table(records: Iterable[Any], title: str) -> Table:
-    """One row per generation: promoted, pass@1, pass@k, reward, difficulty, wall time."""
-    table = Table("generation", "promoted", "champion", "pass@1", "pass@k", "reward", "difficulty", "p-value", "wall time", title=title)
+    """One row per generation: promoted, pass@1, pass@k, reward, difficulty, gate result, wall time.
+
+    "won-lost" counts the held-out problems only the candidate solved against
+    those only the champion solved: what every gate test decides on.
+    """
+    table = Table("generation", "promoted", "champion", "pass@1", "pass@k", "reward", "difficulty", "won-lost", "p-value",
+                  "wall time", title=title)
     for r in records:
         difficulty = ", ".join(f"{env} {level}" for env, level in sorted(r.difficulty.items()))
         p_value = "-" if r.p_value is None else f"{r.p_value:.3g}"
+        won_lost = "-" if r.gate_wins is None else f"{r.gate_wins}-{r.gate_losses}"
         promoted = "[green]yes[/green]" if r.promoted else "[red]no[/red]"
         table.add_row(
             str(r.generation), promoted, str(r.champion_generation), f"{r.pass_at_1:.3f}", f"{r.pass_at_k:.3f}",
-            f"{r.reward:.3f}", difficulty, p_value, f"{r.elapsed_s:.0f} s",
+            f"{r.reward:.3f}", difficulty, won_lost, p_value, f"{r.elapsed_s:.0f} s",
         )
     return table
 

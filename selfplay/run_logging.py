@@ -54,7 +54,7 @@ def log_generation(campaign: Campaign, record: GenerationRecord, result: EvalRes
     metrics.update({f"curriculum/{env}/difficulty": level for env, level in record.difficulty.items()})
     metrics["campaign/elapsed_s"] = record.elapsed_s
     if record.p_value is not None:
-        metrics["gate/p_value"] = record.p_value
+        metrics.update({"gate/p_value": record.p_value, "gate/wins": record.gate_wins, "gate/losses": record.gate_losses})
     metrics.update(extra or {})
     tracker.log_params(run_id, flatten(campaign.config))
     tracker.log_metrics(run_id, metrics, step=record.generation)

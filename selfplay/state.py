@@ -37,6 +37,8 @@ class GenerationRecord:
     wall_time_s: float  # this generation alone
     elapsed_s: float  # since the campaign started
     per_level: dict[str, float] = field(default_factory=dict)  # "env/difficulty" -> pass@1
+    gate_wins: int | None = None  # held-out problems only the candidate solved (None: generation 0)
+    gate_losses: int | None = None  # held-out problems only the champion solved
 
 
 @dataclass

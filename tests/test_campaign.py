@@ -116,7 +116,13 @@ def test_compare_prints_the_generations(finished, capsys):
     run_dir, _, _ = finished
     assert main(["compare", "e2e", "--output-dir", str(run_dir.parent)]) == 0
     out = capsys.readouterr().out
-    assert "campaign e2e" in out and "pass@1" in out
+    assert "campaign e2e" in out and "won-lost" in out
+    history = CampaignState.load(run_dir).history
+    rows = [[cell.strip() for cell in line.strip("│ ").split("│")] for line in out.splitlines() if line.startswith("│")]
+    assert [row[0] for row in rows] == [str(record.generation) for record in history]  # one row per generation, none cut
+    for row, record in zip(rows, history):
+        assert row[3] == f"{record.pass_at_1:.3f}"
+        assert row[7] == ("-" if record.generation == 0 else f"{record.gate_wins}-{record.gate_losses}")
 
 
 def test_launch_refuses_an_existing_run_folder(finished, cache_dir, capsys):
