@@ -67,7 +67,8 @@ def campaign_shares(cache: Path) -> tuple[list[list], float]:
     timings = json.loads((run_dir / "generations" / "0001" / "timings.json").read_text())
     history = json.loads((run_dir / "state.json").read_text())["history"]
     phases = {"generation 0 (verifier workers, MLflow set-up, model load, baseline evaluation)": history[0]["elapsed_s"],
-              "select (champion samples for filtering)": timings.get("select_s", 0.0),
+              "select (champion samples for filtering and expert iteration)": timings.get("select_s", 0.0),
+              "expert iteration (TRL SFTTrainer on verified solutions)": timings.get("expert_iteration_s", 0.0),
               "train (TRL GRPOTrainer, incl. its set-up)": timings.get("train_s", 0.0),
               "evaluate (greedy + 4 samples, 400 problems)": timings.get("evaluate_s", 0.0)}
     phases["other (imports, gate, MLflow logging and registry, exit)"] = max(0.0, total - sum(phases.values()))

@@ -11,7 +11,7 @@ each generation:
             champion answers each k times and only problems it solves
             sometimes are kept (zero-variance groups teach GRPO nothing:
             DAPO's dynamic sampling, done once up front)
-  expert_iteration (optional)
+  expert_iteration (on by default; expert_iteration.enabled=false skips it)
             fine-tune on the champion's own verified solutions (STaR, ReST-EM)
   train     GRPO (DeepSeekMath) or RLOO with TRL on the kept problems
   evaluate  greedy pass@1 and pass@k on a fixed held-out set

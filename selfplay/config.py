@@ -117,7 +117,9 @@ class TrainSettings:
 class ExpertIterationSettings:
     """Fine-tune on the champion's own verified solutions (STaR, ReST-EM), before GRPO."""
 
-    enabled: bool = False  # uses the champion's samples from curriculum.filter_samples
+    # On by default: in the quickstart it took level 2 from 0.835 to 0.875 after generation 1 and
+    # reached 0.9 a generation earlier (84 s instead of 106 s, benchmarks/RESULTS.md), for ~8 s a generation.
+    enabled: bool = True  # uses the champion's samples from curriculum.filter_samples
     max_success_rate: float = 0.75  # learn from problems solved at most this often (hard but solvable)
     max_examples: int = 2_000
     max_steps: int = 30

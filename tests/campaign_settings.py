@@ -14,6 +14,7 @@ FAST = [
     "train.logging_steps=1",
     "train.save_steps=1",
     "curriculum.filter_samples=4",
+    "expert_iteration.max_steps=2",
     "eval.num_problems=10",
     "eval.num_samples=2",
     "verifier.num_workers=1",
