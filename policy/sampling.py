@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
+from policy.errors import SettingError
+
 if TYPE_CHECKING:
     from policy.loader import Policy
 
@@ -62,7 +64,7 @@ def check_fits(policy: "Policy", prompts: Sequence[str], max_new_tokens: int, se
         return
     longest = max(len(policy.tokenizer(policy.prompt_format.render(policy.tokenizer, p))["input_ids"]) for p in prompts)
     if longest + max_new_tokens > limit:
-        raise ValueError(
+        raise SettingError(
             f"{setting}: the longest prompt ({longest} tokens) plus {max_new_tokens} new tokens exceeds the model's "
             f"maximum length {limit}; lower {setting} (or, for the tiny model, raise policy.tiny.max_length)"
         )
@@ -118,7 +120,7 @@ def _sample_with_vllm(policy: "Policy", texts: list[str], config: SamplingConfig
     try:
         from vllm import LLM, SamplingParams
     except ImportError:
-        raise ValueError("sampling.backend is 'vllm' but vllm is not installed (pip install vllm; needs a GPU)") from None
+        raise SettingError("sampling.backend is 'vllm' but vllm is not installed (pip install vllm; needs a GPU)") from None
     llm = LLM(model=policy.source, seed=seed)
     params = SamplingParams(
         n=num_samples, temperature=config.temperature, top_p=config.top_p, max_tokens=config.max_new_tokens

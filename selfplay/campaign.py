@@ -247,7 +247,7 @@ def _expert_iteration(campaign: Campaign, folder: Path) -> None:
     policy = load_policy(config.policy, model=_parent(state))
     seed = config.seed * 100_003 + state.generation
     run_expert_iteration(policy, pairs, config.expert_iteration, folder / "expert_iteration_trainer", seed,
-                         save_to=folder / "expert_iteration")
+                         save_to=folder / "expert_iteration", lora=config.policy.lora)
 
 
 def _train(campaign: Campaign, folder: Path) -> None:

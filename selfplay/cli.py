@@ -89,9 +89,10 @@ def _message(error: Exception) -> str:
 
 def _is_user_error(error: Exception) -> bool:
     """Config, registry and environment-option errors are the user's; others are bugs and keep their traceback."""
+    from policy.errors import SettingError
     from selfplay.config_loader import ConfigError
 
-    return isinstance(error, (UserError, ConfigError)) or getattr(error, "selfplay_user_error", False)
+    return isinstance(error, (UserError, ConfigError, SettingError)) or getattr(error, "selfplay_user_error", False)
 
 
 def _is_campaign_stop(error: Exception) -> bool:
@@ -134,7 +135,7 @@ def launch(
     from selfplay.config_loader import load_config
 
     config = load_config(config_path, overrides or [])
-    user_errors(launch_campaign)(config, run_dir, tracking_uri)
+    launch_campaign(config, run_dir, tracking_uri)  # a bug deep inside keeps its traceback; SettingError does not
 
 
 @app.command()
@@ -145,7 +146,7 @@ def resume(
     """Continue a campaign that was killed, failed or ran out of time."""
     from selfplay.campaign import resume as resume_campaign
 
-    user_errors(resume_campaign)(run_dir, tracking_uri)
+    resume_campaign(run_dir, tracking_uri)
 
 
 @app.command()

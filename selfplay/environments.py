@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from env.environment import Environment
 from env.registry import EnvironmentSpec
+from policy.errors import SettingError
 from selfplay.config import CampaignConfig, EnvironmentEntry
 
 
@@ -35,14 +36,14 @@ def build_environments(config: CampaignConfig) -> dict[str, ConfiguredEnvironmen
         try:
             environment = spec.build()
         except KeyError as error:
-            raise ValueError(f"environments: {error.args[0]}") from None
+            raise SettingError(f"environments: {error.args[0]}") from None
         except (ValueError, TypeError) as error:
-            raise ValueError(f"environments.{entry.name}.options: {error}") from None
+            raise SettingError(f"environments.{entry.name}.options: {error}") from None
         available = environment.difficulties
         top = entry.max_difficulty or available[-1]
         for setting, level in (("start_difficulty", entry.start_difficulty), ("max_difficulty", top)):
             if level not in available:
-                raise ValueError(f"environments.{entry.name}.{setting}: {entry.name} has levels {available}, got {level}")
+                raise SettingError(f"environments.{entry.name}.{setting}: {entry.name} has levels {available}, got {level}")
         levels = [level for level in available if entry.start_difficulty <= level <= top]
         configured[environment.name] = ConfiguredEnvironment(entry, environment, spec, levels)
     return configured

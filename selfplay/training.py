@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from env.problem import Problem
+from policy.config import LoraSettings
 from policy.lora import lora_config, merge_adapters
 from rewards.compose import RewardSet
 from selfplay import distributed
@@ -64,21 +65,33 @@ def run_expert_iteration(
     output_dir: Path,
     seed: int,
     save_to: Path,
+    lora: LoraSettings | None = None,
 ) -> None:
-    """Supervised fine-tuning on the champion's own verified solutions, into the model folder `save_to`."""
+    """Supervised fine-tuning on the champion's own verified solutions, into the model folder `save_to`.
+
+    With `lora`, only adapters train (merged into the weights on save), as in the RL step.
+    """
     import datasets
     from trl import SFTTrainer
 
-    rows = [{"prompt": policy.prompt_format.model_input(p.prompt), "completion": completion} for p, completion in pairs]
+    rows = [_sft_row(policy.prompt_format.model_input(p.prompt), completion) for p, completion in pairs]
     trainer = SFTTrainer(
         model=policy.model,
         args=sft_config(settings, str(output_dir), seed, policy.max_length, distributed.num_processes()),
         train_dataset=datasets.Dataset.from_list(rows),
         processing_class=policy.tokenizer,
+        peft_config=lora_config(lora) if lora else None,
     )
     trainer.train()
     _save(trainer, policy, save_to)
     shutil.rmtree(output_dir, ignore_errors=True)
+
+
+def _sft_row(prompt: str | list[dict], completion: str) -> dict[str, Any]:
+    """A prompt-completion example; a chat prompt (a list of messages) takes the completion as the assistant's turn."""
+    if isinstance(prompt, list):
+        return {"prompt": prompt, "completion": [{"role": "assistant", "content": completion}]}
+    return {"prompt": prompt, "completion": completion}
 
 
 def _save(trainer: Any, policy: "Policy", folder: Path) -> None:

@@ -35,6 +35,23 @@ def test_expert_iteration_fine_tunes_on_verified_solutions_before_rl(tmp_path):
     assert "time/expert_iteration_s" in trained.data.metrics
 
 
+def test_expert_iteration_with_lora_trains_only_the_adapted_weights(tmp_path):
+    from safetensors.torch import load_file
+
+    settings = fast_settings(tmp_path, tmp_path / "cache", "name=ei-lora", "generations=1", "expert_iteration.max_steps=2",
+                             "expert_iteration.max_success_rate=1.0", "expert_iteration.learning_rate=1e-2",
+                             "pretrain.max_steps=150", "pretrain.learning_rate=3e-3",
+                             "policy.lora={r: 2, alpha: 4, target_modules: [q_proj, v_proj]}")
+    assert main(["launch", *settings]) == 0
+    generation = tmp_path / "runs" / "ei-lora" / "generations" / "0001"
+    assert json.loads((generation / "selection.json").read_text())["solutions"]
+    assert not (generation / "expert_iteration" / "adapter_config.json").exists()  # merged into a plain model
+    (pretrained,) = (tmp_path / "cache").glob("pretrained/*/model.safetensors")
+    before, after = load_file(pretrained), load_file(generation / "expert_iteration" / "model.safetensors")
+    changed = {name for name in before if not (before[name] == after[name]).all()}
+    assert changed and all(name.endswith(("q_proj.weight", "v_proj.weight")) for name in changed), sorted(changed)
+
+
 def test_rloo_is_the_second_algorithm(tmp_path):
     assert main(["launch", *fast_settings(tmp_path, tmp_path / "cache", "name=rloo", "generations=1",
                                           "train.algorithm=rloo")]) == 0
