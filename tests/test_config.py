@@ -77,6 +77,9 @@ def test_unknown_top_level_key_in_a_file_names_the_file(tmp_path):
         (["--set", "environments=[{name: arithmetic, max_difficulty: 9}]"], "environments.arithmetic.max_difficulty"),
         (["--set", "environments=[{name: arithmetic, options: {answer_format: morse}}]"], "answer_format"),
         (["missing.yaml"], "missing.yaml: no such config file"),
+        (["--set", "policy.model=no/such-model-here"], "policy.model: 'no/such-model-here' could not be found locally"),
+        (["--set", "policy.model=pypi:no-such-package"], "policy.model: package 'no-such-package' is not installed"),
+        (["--set", "policy.model=missing.gguf"], "policy.model: GGUF file 'missing.gguf' does not exist"),
     ],
 )
 def test_launch_with_a_bad_config_exits_2_with_one_line(args, message, capsys, tmp_path, monkeypatch):
