@@ -24,6 +24,9 @@ class MlflowServer:
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout_s: float = 120) -> "MlflowServer":
+        if self.process is not None and self.process.poll() is None:
+            # A second server would lose the first one's process and leak it (about 10 processes, 1.8 GB).
+            raise RuntimeError(f"the MLflow server on port {self.port} is already running")
         command = [
             sys.executable, "-m", "mlflow", "server",
             "--backend-store-uri", f"sqlite:///{self.folder / 'server.db'}",

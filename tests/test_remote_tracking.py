@@ -28,7 +28,7 @@ def _generation_runs(client, name):
 
 
 def test_campaign_logs_to_a_tracking_server_over_http(tmp_path):
-    with MlflowServer(tmp_path).start() as server:
+    with MlflowServer(tmp_path) as server:
         settings = fast_settings(tmp_path, tmp_path / "cache", "name=remote", "generations=1", "gate.test=none")
         assert main(["launch", *settings, "--tracking-uri", server.uri]) == 0
         client = MlflowClient(tracking_uri=server.uri)
@@ -79,7 +79,7 @@ def test_server_lost_mid_campaign_stops_cleanly_and_resume_finishes(tmp_path):
     stopped = CampaignState.load(run_dir)
     assert [record.generation for record in stopped.history] == [0, 1]  # finished generations are on disk
 
-    with MlflowServer(tmp_path, port=server.port).start() as restarted:
+    with MlflowServer(tmp_path, port=server.port) as restarted:
         assert main(["resume", str(run_dir)]) == 0  # the state remembers the tracking server
         runs, generations = _generation_runs(MlflowClient(tracking_uri=restarted.uri), name)
         assert generations == ["0", "1", "2"]
