@@ -30,8 +30,10 @@ answer can otherwise be copied from the question:
 Equations take a solution as `3` or `x = 3`; when a quadratic asks for all
 solutions they are separated by commas, `and` or `or`, in any order, and the
 values given must be the roots, each once: one root of two scores 0, and so
-does `x = 3 or x = 4` for a linear equation. Solutions must be rational
-numbers (our roots are integers).
+does `x = 3 or x = 4` for a linear equation. A list may be written as a set,
+`{-2, 3}` or `\\{-2, 3\\}`, and `x = 1 \u00b1 2` (or `\\pm`, `\u2213`) stands for the two
+solutions 3 and -1. Solutions must be rational numbers (our roots are integers).
+Everyday notations are read by `parse_math`: `\\frac12`, `x\u00b2`, Unicode minus.
 
 Teacher errors (for pretraining): on a fixed share of problems the teacher
 makes the one classic mistake of the task type, described in
@@ -53,13 +55,16 @@ import sympy
 from env.environment import Environment
 from env.errors import AnswerError
 from env.problem import Draft, Problem
-from env.safe_math import MAX_CHARS, parse_math
+from env.safe_math import MAX_CHARS, describe, parse_math
 
 NAME = "algebra"
 TASKS = ("linear", "quadratic", "expand", "factor", "derivative")
 X = sympy.Symbol("x")
 MAX_ANSWER_DEGREE = 64  # polynomial answers that could exceed this degree are refused before expanding
 _SOLUTION_SEPARATOR = re.compile(r",|;|\band\b|\bor\b")
+# A solution set: {-2, 3}, \{-2, 3\}, x \in \{-2, 3\}, x \u2208 {-2, 3}
+_SET_BRACES = re.compile(r"\s*(?:x\s*(?:\u2208|\\in(?![A-Za-z]))\s*)?(?:\\\{(.*)\\\}|\{(.*)\})\s*", re.DOTALL)
+_PLUS_MINUS = re.compile(r"\u00b1|\u2213|\\(?:pm|mp)(?![A-Za-z])")  # one of them stands for two solutions
 
 
 @dataclass(frozen=True)
@@ -230,8 +235,38 @@ def _nonzero(rng: random.Random, bound: int) -> int:
 
 def _solves(answer: str, roots: list[int]) -> bool:
     """Whether the listed solutions are exactly the roots, each given once."""
-    values = [_solution(part) for part in _SOLUTION_SEPARATOR.split(answer)]
+    values = [_solution(text) for part in _SOLUTION_SEPARATOR.split(_without_set_braces(answer))
+              for text in _plus_minus(part)]  # fmt: skip
     return len(values) == len(roots) and set(values) == {sympy.Integer(root) for root in roots}
+
+
+def _without_set_braces(answer: str) -> str:
+    """`{-2, 3}` -> `-2, 3`: a solution set written as a set. Braces around one number are grouping anyway."""
+    match = _SET_BRACES.fullmatch(answer)
+    if match is None:
+        return answer
+    inner = match.group(1) if match.group(1) is not None else match.group(2)
+    # {1}{2} is not a set: its braces would not balance once the outer pair is removed
+    return inner if _balanced(inner) else answer
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for character in text:
+        depth += {"{": 1, "}": -1}.get(character, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _plus_minus(text: str) -> list[str]:
+    """`x = 1 \u00b1 2` -> [`x = 1 + 2`, `x = 1 - 2`]; a text without \u00b1 is one solution."""
+    signs = _PLUS_MINUS.findall(text)
+    if not signs:
+        return [text]
+    if len(signs) > 1:
+        raise AnswerError(f"more than one \u00b1 in one solution: {text.strip()[:40]!r}")
+    return [_PLUS_MINUS.sub(" + ", text), _PLUS_MINUS.sub(" - ", text)]
 
 
 def _solution(text: str) -> sympy.Rational:
@@ -243,9 +278,9 @@ def _solution(text: str) -> sympy.Rational:
         text = right
     value = parse_math(text, symbols={"x"})
     if value.free_symbols:
-        raise AnswerError(f"a solution must be a number, without x, got {str(value)[:40]!r}")
+        raise AnswerError(f"a solution must be a number, without x, got {describe(value)}")
     if not value.is_Rational:
-        raise AnswerError(f"a solution must be a rational number, got {str(value)[:40]!r}")
+        raise AnswerError(f"a solution must be a rational number, got {describe(value)}")
     return value
 
 
@@ -272,7 +307,7 @@ def _degree_bound(expression: sympy.Expr) -> int:
         return sum(_degree_bound(factor) for factor in expression.args)
     if expression.is_Pow and expression.exp.is_Integer and expression.exp > 0:
         return _degree_bound(expression.base) * int(expression.exp)
-    raise AnswerError(f"not a polynomial in x with rational coefficients: {str(expression)[:40]!r}")
+    raise AnswerError(f"not a polynomial in x with rational coefficients: {describe(expression)}")
 
 
 def _is_expanded(expression: sympy.Expr) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import traceback as tracebacks
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -70,13 +71,36 @@ class Problem:
         return cls(**fields)
 
 
+MAX_REASON_CHARS = 200  # an error's reason is its type and message, cut to one line of this length
+MAX_TRACEBACK_CHARS = 4_000  # the end of a traceback, where the failing line is
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """The score of one completion and, when it is not full marks, why."""
+    """The score of one completion and, when it is not full marks, why.
+
+    `error` tells a verifier that raised (a bug in a checker, ours or a plugin's: scored 0 so
+    training goes on, and counted apart by the verifier pool) from a wrong or unreadable answer.
+    """
 
     score: float  # in [0, 1]
     reason: str = ""  # empty when correct; otherwise what was wrong, e.g. "several different final answers"
+    error: bool = False  # True when verification raised instead of judging the answer
+    traceback: str = field(default="", compare=False, repr=False)  # where it raised, when error
 
     @property
     def correct(self) -> bool:
         return self.score >= 1.0
+
+    @classmethod
+    def from_exception(cls, error: BaseException) -> "Verdict":
+        """Score 0, flagged as an error, with the exception's type and message (one line, cut) as the reason."""
+        try:
+            message = str(error)
+        except Exception:  # a message that cannot be built (e.g. it prints a 5,000-digit integer)
+            message = "<message could not be printed>"
+        reason = f"verifier raised {type(error).__name__}: {' '.join(message.split())}"
+        if len(reason) > MAX_REASON_CHARS:
+            reason = reason[: MAX_REASON_CHARS - 3] + "..."
+        trace = "".join(tracebacks.format_exception(type(error), error, error.__traceback__))
+        return cls(0.0, reason, error=True, traceback=trace[-MAX_TRACEBACK_CHARS:])

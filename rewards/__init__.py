@@ -7,13 +7,15 @@ This layer imports neither torch nor transformers nor trl.
 """
 
 from rewards.compose import REWARD_NAMES, RewardSet, RewardSpec, build_rewards, problem_columns
-from rewards.sandbox import VerifierError, VerifierPool
+from rewards.sandbox import VerifierCounts, VerifierError, VerifierErrorRecord, VerifierPool
 
 __all__ = [
     "REWARD_NAMES",
     "RewardSet",
     "RewardSpec",
+    "VerifierCounts",
     "VerifierError",
+    "VerifierErrorRecord",
     "VerifierPool",
     "build_rewards",
     "problem_columns",

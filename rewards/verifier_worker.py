@@ -2,18 +2,18 @@
 
 Started by VerifierPool as a fresh interpreter (not a fork, so no torch
 threads or main-module re-import come along). It first receives the
-environment specs to build, answers "ready", then receives chunks of
-(environment spec, problem row, completion) over the socket FD and sends back
-one (status, score, reason) per job, in order.
+environment specs to build, answers ("ready", "") (or ("failed", why)), then
+receives chunks of (environment spec, problem row, completion) over the socket
+FD and sends back one (score, reason, error, traceback) per job, in order: a
+Verdict's fields. Nothing a completion contains makes it send anything else.
 """
 
 from __future__ import annotations
 
 import sys
-import traceback
 from multiprocessing.connection import Connection
 
-from env.problem import Problem
+from env.problem import Problem, Verdict
 from env.registry import EnvironmentSpec
 
 
@@ -27,9 +27,9 @@ def main(argv: list[str]) -> None:
         try:
             environments[spec] = spec.build()
         except Exception as error:
-            connection.send(("error", 0.0, f"environment {spec.ref!r} failed to load: {type(error).__name__}: {error}"))
+            connection.send(("failed", f"environment {spec.ref!r} failed to load: {type(error).__name__}: {error}"))
             return
-    connection.send(("ready", 0.0, ""))
+    connection.send(("ready", ""))
     while True:
         try:
             chunk = connection.recv()
@@ -46,13 +46,14 @@ def _verify_one(environments: dict, spec: EnvironmentSpec, row: dict, completion
         if spec not in environments:
             environments[spec] = spec.build()
         verdict = environments[spec].verify(Problem.from_row(row), completion)
-        return ("ok", verdict.score, verdict.reason)
+        if not isinstance(verdict, Verdict):  # a plugin that overrides verify() and returns something else
+            raise TypeError(f"environment {spec.ref!r}: verify() returned {type(verdict).__name__}, not a Verdict")
+        return (float(verdict.score), str(verdict.reason), bool(verdict.error), str(verdict.traceback))
     except MemoryError:
-        return ("ok", 0.0, "verification ran out of memory")
-    except Exception as error:  # reported to the parent, which raises VerifierError
-        where = traceback.extract_tb(error.__traceback__)[-1]
-        location = f"{where.filename}:{where.lineno}"
-        return ("error", 0.0, f"environment {spec.ref!r} raised {type(error).__name__}: {error} (at {location})")
+        verdict = Verdict(0.0, "verification ran out of memory")
+    except Exception as error:  # Environment.verify never raises; this covers building and plugins' overrides
+        verdict = Verdict.from_exception(error)
+    return (verdict.score, verdict.reason, verdict.error, verdict.traceback)
 
 
 def _limit_memory(memory_mb: int) -> None:

@@ -2,7 +2,9 @@
 
 Each pathological completion is scored by every built-in environment through
 the sandboxed verifier pool (as in training) and must score 0 with a reason,
-within a bound per case.
+without the checker raising (Verdict.error), within the pool's time bound plus
+a margin for the machine: a call that times out returns as soon as it does,
+because a spare worker is ready to take the killed one's place.
 """
 
 import os
@@ -11,12 +13,14 @@ import uuid
 
 import pytest
 
-from env import EnvironmentSpec, get_environment
+from env import Draft, Environment, EnvironmentSpec, get_environment
+from env.checker import check_environment
 from env.registry import BUILTINS
 from rewards import VerifierPool
 
 MARKER = f"/tmp/selfplay_pwned_{uuid.uuid4().hex}"
-SECONDS_PER_CASE = 5.0  # generous: the verifier's own timeout is 1 s
+TIMEOUT_S = 1.0  # the pool's bound per completion
+SECONDS_PER_CASE = TIMEOUT_S + 0.5  # the margin is for a busy 2-core machine; replacement takes milliseconds
 
 PATHOLOGICAL_ANSWERS = {
     "power tower": "9**9**9**9",
@@ -59,6 +63,15 @@ PATHOLOGICAL_ANSWERS = {
     "log4j style": "${jndi:ldap://example.com/a}",
     "75-digit number": "9" * 75,
     "unbalanced braces": "\\frac{1}{",
+    "number beyond the print limit": "10^3999*10^3999",  # Python cannot print an int over 4,300 digits
+    "power of a huge product": "2^(10^4000*10^4000)",
+    "symbol times a huge number": "x*10^4000*10^4000",
+    "huge number in a function": "sin(10^3999*10^3999)",
+    "huge solution": "x = 10^3999*10^3999",
+    "brace-less fraction tower": "\\frac" * 200 + "11",
+    "superscript tower": "9\u2079\u2079\u2079\u2079",
+    "plus-minus soup": "\u00b1" * 100,
+    "set soup": "{" * 300 + "}" * 300,
 }
 
 RAW_COMPLETIONS = {
@@ -73,8 +86,11 @@ RAW_COMPLETIONS = {
 @pytest.fixture(scope="module")
 def pool():
     specs = {name: EnvironmentSpec.of(name) for name in BUILTINS}
-    with VerifierPool(specs, num_workers=2, timeout_s=1.0) as pool:
+    with VerifierPool(specs, num_workers=2, timeout_s=TIMEOUT_S) as pool:
+        environment, problem = _problem("arithmetic")
+        pool.verify([(problem, environment.reference_completion(problem))])  # start the workers outside the timings
         yield pool
+        assert pool.error_count == 0, pool.errors[:3]
 
 
 def _problem(name):
@@ -95,7 +111,7 @@ def test_pathological_answer_scores_zero_quickly(pool, env_name, case):
     started = time.monotonic()
     verdict = pool.verify([(problem, completion)])[0]
     assert time.monotonic() - started < SECONDS_PER_CASE
-    assert verdict.score == 0.0
+    assert (verdict.score, verdict.error) == (0.0, False), verdict
     assert verdict.reason
     assert not os.path.exists(MARKER)
 
@@ -107,7 +123,7 @@ def test_pathological_completion_scores_zero_quickly(pool, env_name, case):
     started = time.monotonic()
     verdict = pool.verify([(problem, RAW_COMPLETIONS[case])])[0]
     assert time.monotonic() - started < SECONDS_PER_CASE
-    assert (verdict.score, bool(verdict.reason)) == (0.0, True)
+    assert (verdict.score, verdict.error, bool(verdict.reason)) == (0.0, False, True), verdict
 
 
 def test_a_batch_of_all_cases_completes_and_keeps_correct_answers(pool):
@@ -116,3 +132,33 @@ def test_a_batch_of_all_cases_completes_and_keeps_correct_answers(pool):
     good = environment.reference_completion(problem)
     verdicts = pool.verify([(problem, text) for text in [good, *bad, good]])
     assert [v.score for v in verdicts] == [1.0] + [0.0] * len(bad) + [1.0]
+
+
+class _RaisesOnWrongAnswers(Environment):
+    """A plugin with a bug: its checker raises on any answer but the right one."""
+
+    name = "raises_on_wrong_answers"
+    description = "Repeat the number; the checker has a bug."
+    levels = {1: 1000}
+
+    def generate(self, rng, level):
+        number = rng.randrange(level)
+        return Draft(question=f"Repeat {number}.", answer=str(number))
+
+    def score(self, answer, problem):
+        return {problem.answer: True}[answer]  # KeyError for every other answer
+
+
+def test_a_raising_checker_scores_zero_flagged_as_an_error_in_process():
+    environment = _RaisesOnWrongAnswers()
+    problem = environment.problem(seed=0, index=0)
+    assert environment.verify(problem, environment.reference_completion(problem)).score == 1.0
+    verdict = environment.verify(problem, "<answer>not it</answer>")
+    assert (verdict.score, verdict.error) == (0.0, True)
+    assert verdict.reason == "verifier raised KeyError: 'not it'"
+    assert "in score" in verdict.traceback and "KeyError" in verdict.traceback
+
+
+def test_the_conformance_checker_still_reports_a_raising_checker():
+    failures = [result for result in check_environment(_RaisesOnWrongAnswers(), num_problems=3) if not result.passed]
+    assert failures and all("raised: verifier raised KeyError" in result.detail for result in failures), failures

@@ -5,7 +5,7 @@
 
 import pytest
 
-from env import AnswerError, get_environment
+from env import AnswerError, Draft, get_environment
 from env.answers import ANSWER_FORMATS, MAX_COMPLETION_CHARS, answer_format
 
 FORMATS = sorted(ANSWER_FORMATS)
@@ -172,3 +172,61 @@ def test_environment_scores_several_different_answers_zero_with_the_reason():
     verdict = arithmetic.verify(problem, f"<answer>{problem.answer}</answer> or <answer>{int(problem.answer) + 1}</answer>")
     assert verdict.score == 0.0
     assert "several different final answers" in verdict.reason
+
+
+# -- reading numbers as a careful grader would (issue 13) ----------------------------
+
+LAST_NUMBER_REFUSED = [
+    "2^10", "2 ^ 10", "2**10", "2^{10}", "10^(3)", "so 2^\n10",  # an exponent is not the answer
+    "1e5", "1E5", "1.5e-3", "3 \u00d7 10^5", "10\u00b2",  # nor is e-notation's or a superscript power's
+    "0,042", "12,34", "1,2345", "1,234,56", "coordinates 1,5",  # invalid digit grouping
+    "7-5", "10 - 5", "3/4", "5/x", "2 * 5", "5 x 10", "x-5",  # an operand of an expression
+    "\\frac{1}{2}", "\\frac12", "\\frac 1 2", "\\sqrt 16", "2 \\cdot 5", "sqrt(16)", "x_5",  # an argument
+    ".5", "1_000", "1.2.3", "1\uff12", "it is \u201442", "Answer: - 5",  # a piece, or a detached sign
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("completion", LAST_NUMBER_REFUSED)
+def test_last_number_that_does_not_stand_alone_is_refused(completion):
+    with pytest.raises(AnswerError, match="the last number"):
+        answer_format("last_number").extract(completion)
+
+
+@pytest.mark.parametrize(
+    "completion, answer",
+    [
+        ("it is \u221242", "-42"), ("\u201342", "-42"), ("x = \uff0d42", "-42"), ("x=\ufe6342", "-42"),
+        ("x = \u201242", "-42"), ("(\u22125)", "-5"), ("answer:-5", "-5"), ("x = +5", "5"),
+        ("The answer is **42**.", "42"), ("**\u221242**", "-42"), ("*42*", "42"), ("\\boxed{42}", "42"),
+        ("$\\boxed{-42}$", "-42"), ("\\text{so} 42", "42"), ("1,234", "1,234"), ("total 1,234,567.", "1,234,567"),
+        ("617 + 617 = 1,234", "1,234"), ("The answer: 42!", "42"), ("2^10 = 1024", "1024"), ("1e5 is 100000", "100000"),
+    ],
+)  # fmt: skip
+def test_last_number_reads_signs_groups_and_emphasis(completion, answer):
+    assert answer_format("last_number").extract(completion) == answer
+
+
+def _arithmetic_problem(answer: int, name: str):
+    arithmetic = get_environment("arithmetic", answer_format=name)
+    return arithmetic, arithmetic.from_draft(Draft(question=f"What is {answer} + 0?", answer=str(answer)))
+
+
+@pytest.mark.parametrize("name", FORMATS)
+@pytest.mark.parametrize(
+    "written, answer",
+    [("2^10", 10), ("1e5", 5), ("2**10", 10), ("10\u00b2", 10), ("\u221242", 42), ("\u201342", 42),
+     ("\uff0d42", 42), ("0,042", 42), ("-0,042", -42), ("12,34", 1234), ("1,2345", 12345)],
+)  # fmt: skip
+def test_no_format_credits_an_exponent_an_ignored_minus_or_a_bad_digit_group(name, written, answer):
+    arithmetic, problem = _arithmetic_problem(answer, name)
+    verdict = arithmetic.verify(problem, arithmetic.answer_format.render(written))
+    assert (verdict.score, verdict.error) == (0.0, False), verdict
+    assert verdict.reason
+
+
+@pytest.mark.parametrize("name", FORMATS)
+@pytest.mark.parametrize("minus", ["-", "\u2212", "\u2012", "\u2013", "\ufe63", "\uff0d"])
+def test_every_minus_form_is_minus_in_every_format(name, minus):
+    arithmetic, problem = _arithmetic_problem(-1234, name)
+    for written in (f"{minus}1234", f"{minus}1,234"):
+        assert arithmetic.verify(problem, arithmetic.answer_format.render(written)).score == 1.0, written

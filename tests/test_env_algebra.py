@@ -101,6 +101,25 @@ def test_reference_answers_score_one_in_every_text_answer_format(answer_format):
         (FACTOR, "(x + 2)(x - 5)"),
         (FACTOR, "(5 - x)*(-x - 2)"),
         (FACTOR, "-(5 - x)*(x + 2)"),
+        # everyday notations (issue 13)
+        (DERIVATIVE, "\\frac{4x+4}2"),
+        (DERIVATIVE, "\\frac 4 2 x + 2"),
+        (DERIVATIVE, "\\frac12 (4x + 4)"),
+        (LINEAR, "\\frac62"),
+        (LINEAR, "x = \\frac{9}3"),
+        (LINEAR, "x = {3}"),
+        (EXPAND, "x\u00b2 \u2212 3x \u2212 10"),
+        (EXPAND, "x^{2} - 3x - 10"),
+        (FACTOR, "(x \u2212 5)(x + 2)\u00b9"),
+        (QUADRATIC, "x = \\frac12 \u00b1 \\frac52"),
+        (QUADRATIC, "x = 0.5 \\pm 2.5"),
+        (QUADRATIC, "x = \\frac{1 \\pm 5}{2}"),
+        (QUADRATIC, "x = (1 \u2213 5)/2"),
+        (QUADRATIC, "{-2, 3}"),
+        (QUADRATIC, "{3, \u22122}"),
+        (QUADRATIC, "\\{-2, 3\\}"),
+        (QUADRATIC, "x \\in \\{-2, 3\\}"),
+        (QUADRATIC, "x \u2208 {-2, 3}"),
     ],
 )
 def test_equivalent_forms_score_one(problem, answer):
@@ -136,6 +155,17 @@ def test_factor_accepts_integer_content_in_any_factor():
         (DERIVATIVE, "x**2 + 2*x"),
         (DERIVATIVE, "2*x"),
         (DERIVATIVE, "sqrt((2*x + 2)**2)"),
+        (DERIVATIVE, "\\frac{4x+4}3"),
+        (DERIVATIVE, "2x\u00b2 + 2"),
+        (QUADRATIC, "x = 1 \u00b1 2"),  # -1 and 3
+        (QUADRATIC, "x = \u00b12"),  # a pair, but not these roots
+        (QUADRATIC, "x = 0.5 \u00b1 2.5 \u00b1 1"),  # one \u00b1 per solution
+        (QUADRATIC, "{-2, 3, 4}"),
+        (QUADRATIC, "{-2}"),
+        (QUADRATIC, "{-2}, {3}, {3}"),
+        (LINEAR, "x = 3 \u00b1 0"),  # two solutions for one unknown
+        (LINEAR, "x = {3, 4}"),
+        (LINEAR, "\u221203"),
     ],
 )
 def test_wrong_answers_score_zero(problem, answer):
@@ -183,6 +213,16 @@ def test_adversarial_answers_score_zero_quickly(answer):
         verdict = _verify(problem, answer)
         assert time.perf_counter() - started < SECONDS_PER_ANSWER, problem.inputs["task"]
         assert verdict.score == 0.0 and verdict.reason, problem.inputs["task"]
+
+
+@pytest.mark.parametrize("answer", ["10^3999*10^3999", "x = 10^4000*10^4000", "2^(10^4000*10^4000)",
+                                    "x*10^4000*10^4000", "sqrt(10^4000*10^4000*x)", "sin(10^3999*10^3999)"])
+def test_numbers_beyond_pythons_print_limit_score_zero_without_an_error(answer):
+    # Python refuses to print integers over 4,300 digits; a message that printed one used to crash.
+    for problem in HAND_WRITTEN:
+        verdict = _verify(problem, answer)
+        assert (verdict.score, verdict.error) == (0.0, False), (problem.inputs["task"], verdict)
+        assert verdict.reason and len(verdict.reason) < 200
 
 
 def test_overlong_answer_is_refused_before_parsing():

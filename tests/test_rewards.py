@@ -146,7 +146,7 @@ def test_rewards_follow_trls_contract(reward_set, style):
 def test_correctness_reward_logs_verifier_health(reward_set):
     log_metric = Recorder()
     trl_call(reward_set.functions[0], trl_rows(PROBLEMS, PromptFormat("plain")), COMPLETIONS, log_metric=log_metric)
-    assert dict(log_metric.calls) == {"verifier/timeouts": 0.0, "verifier/workers_replaced": 0.0}
+    assert dict(log_metric.calls) == {"verifier/timeouts": 0.0, "verifier/errors": 0.0, "verifier/workers_replaced": 0.0}
 
 
 def test_correctness_reward_counts_timeouts_in_its_metric():
@@ -159,7 +159,24 @@ def test_correctness_reward_counts_timeouts_in_its_metric():
         log_metric = Recorder()
         rewards = trl_call(correct, trl_rows(problems, PromptFormat("plain")), completions, log_metric=log_metric)
     assert rewards == [0.0, 1.0]
-    assert dict(log_metric.calls) == {"verifier/timeouts": 1.0, "verifier/workers_replaced": 1.0}
+    assert dict(log_metric.calls) == {"verifier/timeouts": 1.0, "verifier/errors": 0.0, "verifier/workers_replaced": 1.0}
+
+
+def test_correctness_reward_scores_a_raising_checker_zero_and_counts_it():
+    # A bug in a checker must not stop training: 0 for that completion, counted for the campaign to watch.
+    specs = {"echo": EnvironmentSpec.of("sample_envs:Echo")}  # answering "crash" makes its checker raise
+    echo = get_environment("sample_envs:Echo")
+    problems = echo.problems(2, seed=0)
+    completions = ["<answer>crash</answer>", f"<answer>{problems[1].answer}</answer>"]
+    with VerifierPool(specs, num_workers=1) as pool:
+        correct = build_rewards([RewardSpec("correct")], specs, pool).functions[0]
+        log_metric = Recorder()
+        rewards = trl_call(correct, trl_rows(problems, PromptFormat("plain")), completions, log_metric=log_metric)
+        counts = pool.take_counts()
+    assert rewards == [0.0, 1.0]
+    assert dict(log_metric.calls)["verifier/errors"] == 1.0
+    assert (counts.num_verified, counts.num_errors, counts.error_rate) == (2, 1, 0.5)
+    assert pool.errors[0].env == "echo" and "ZeroDivisionError" in pool.errors[0].reason
 
 
 @pytest.mark.parametrize("column", ["inputs", "answer", "env"])

@@ -12,7 +12,7 @@ import sympy.parsing.sympy_parser
 from env.algebra import Algebra
 from env.errors import AnswerError
 from env.problem import Problem
-from env.safe_math import MAX_CHARS, MAX_DEPTH, MAX_NUMBER_DIGITS, MAX_TOKENS, parse_integer, parse_math
+from env.safe_math import MAX_CHARS, MAX_DEPTH, MAX_NUMBER_DIGITS, MAX_TOKENS, describe, parse_integer, parse_math
 
 X = sympy.Symbol("x")
 HALF = sympy.Rational(1, 2)
@@ -60,6 +60,32 @@ ACCEPTED = [
     ("ln(1)", sympy.Integer(0)),
     ("2pi", 2 * sympy.pi),
     ("  3 +\t4\n", sympy.Integer(7)),
+    # TeX's brace-less arguments: one character each
+    (r"\frac12", HALF),
+    (r"\frac 1 2", HALF),
+    (r"\frac{1}2", HALF),
+    (r"\frac1{2}", HALF),
+    (r"\frac x2", X / 2),
+    (r"\frac\pi2", sympy.pi / 2),
+    (r"\frac{x+1}3 + 1", (X + 1) / 3 + 1),
+    (r"\dfrac{1}{2}", HALF),
+    (r"\tfrac34", sympy.Rational(3, 4)),
+    (r"4 \frac{3x}{4}", 3 * X),  # sympy's LaTeX for 4*(3x/4); only a numeric fraction reads as a mixed number
+    (r"2\frac{x}{3}", 2 * X / 3),
+    (r"\sqrt9", sympy.Integer(3)),
+    (r"\sqrt 9x", 3 * X),
+    # Unicode superscripts are powers
+    ("x\u00b2", X**2),
+    ("x\u00b3 - 2x\u00b2 + 1", X**3 - 2 * X**2 + 1),
+    ("x\u207b\u00b9", 1 / X),
+    ("2\u00b9\u2070", sympy.Integer(1024)),
+    ("(x+1)\u00b2", (X + 1) ** 2),
+    # every minus form that means minus
+    ("\u20123", sympy.Integer(-3)),  # figure dash
+    ("\u20133", sympy.Integer(-3)),  # en dash
+    ("\ufe633", sympy.Integer(-3)),  # small hyphen-minus
+    ("\uff0d3", sympy.Integer(-3)),  # full-width hyphen-minus
+    ("x \u2013 1", X - 1),
 ]
 
 
@@ -118,6 +144,20 @@ REJECTED = [
     ("(x+1", "expected ')'"),
     ("x+", "unexpected 'end of expression'"),
     ("x)", "unexpected ')' after a complete expression"),
+    (r"\frac123", "two numbers in a row"),  # TeX: (1/2)*3; refused rather than guessed
+    (r"2\frac12", "mixed number"),  # 2 1/2 to a reader, 2 * 1/2 to the grammar
+    (r"2\frac{1}{2}", "mixed number"),
+    (r"2 \frac{3}{4}", "mixed number"),
+    (r"\frac1.5", "use braces"),
+    (r"\frac", "expected an argument"),
+    (r"\frac{1}", "expected an argument"),
+    ("x\u207b", "unexpected ')'"),  # a superscript minus alone is no exponent
+    ("\u201442", "unexpected character '\u2014'"),  # an em dash is punctuation, not minus
+    ("10^4000*10^4000", "more than 4000 digits"),  # each power is bounded, their product too
+    ("x*10^4000*1000", "more than 4000 digits"),
+    ("(x*10^200)^32", "power would have numbers of about"),
+    ("2^(10^4000*10^4000)", "more than 4000 digits"),
+    ("+".join(f"1/(10^3000+{i})" for i in range(1, 4)), "more than 4000 digits"),
 ]
 
 
@@ -129,6 +169,21 @@ def test_rejected_forms_raise_answer_error_with_the_reason(text, reason):
     assert reason in str(caught.value)
 
 
+@pytest.mark.parametrize("text", ["10^3999*10^3999*x", "2^(10^4000*10^4000)", "sqrt(10^4000*10^4000*x)", "1/10^4001"])
+def test_numbers_beyond_pythons_print_limit_are_refused_with_a_printable_message(text):
+    # Python refuses to print an integer of more than 4,300 digits; such a number must never
+    # leave the parser, and the refusal itself must not try to print it.
+    with pytest.raises(AnswerError) as caught:
+        parse_math(text, symbols={"x"})
+    assert len(str(caught.value)) < 200
+
+
+def test_describe_never_raises_on_a_number_too_long_to_print():
+    huge = sympy.Integer(10) ** 5000
+    assert describe(huge) == "<a number too long to print>"
+    assert describe(sympy.Integer(12345), limit=3) == "'123...'"
+
+
 def test_unknown_name_error_lists_the_allowed_names():
     with pytest.raises(AnswerError, match=r"allowed: x, pi, .*sqrt"):
         parse_math("y + 1", symbols={"x"})
@@ -137,7 +192,7 @@ def test_unknown_name_error_lists_the_allowed_names():
 AT_THE_BOUNDS = [
     "(" * 20 + "1" + ")" * 20,
     "1" * MAX_NUMBER_DIGITS,
-    "10^5000",  # 5001 digits: the estimate is exactly MAX_RESULT_DIGITS
+    "10^4000",  # 4001 digits: the estimate is exactly MAX_RESULT_DIGITS
     "(x+1)^32",
     "x^32*x^32",
     ("1" * 50 + "+") * 9 + "1" * 41,  # MAX_CHARS characters
@@ -198,7 +253,8 @@ def test_parse_math_never_calls_eval(monkeypatch):
 @pytest.mark.parametrize(
     "text, value",
     [("42", 42), ("-132", -132), ("+5", 5), ("1,234", 1234), ("-12,345,678", -12345678), (" 42\n", 42),
-     ("007", 7), ("0", 0), ("9" * MAX_NUMBER_DIGITS, int("9" * MAX_NUMBER_DIGITS))],
+     ("007", 7), ("0", 0), ("9" * MAX_NUMBER_DIGITS, int("9" * MAX_NUMBER_DIGITS)),
+     ("\u22125", -5), ("\u2212132", -132), ("\u20131,234", -1234), ("\uff0d7", -7), ("\ufe637", -7), ("\u20127", -7)],
 )  # fmt: skip
 def test_parse_integer_accepts_plain_and_comma_grouped_integers(text, value):
     assert parse_integer(text) == value
@@ -207,7 +263,8 @@ def test_parse_integer_accepts_plain_and_comma_grouped_integers(text, value):
 @pytest.mark.parametrize(
     "text",
     ["1_000", "0x1F", "0b101", "1e3", "1.0", " ", "", "\uff11\uff12", "\u0663", "4 2", "1,23", "1234,567",
-     ",123", "--5", "\u22125", "42abc", "9" * (MAX_NUMBER_DIGITS + 1)],
+     ",123", "--5", "42abc", "9" * (MAX_NUMBER_DIGITS + 1), "0,042", "-0,042", "12,34", "1,2345", "1,234,56",
+     "0,000", "01,234", "\u201442", "- 42", "+-5", "2^10", "2**10", "1e5", "10\u00b2", "4\u00b2", "\u207b5"],
 )  # fmt: skip
 def test_parse_integer_rejects_everything_else(text):
     with pytest.raises(AnswerError):

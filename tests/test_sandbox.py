@@ -1,11 +1,12 @@
-"""The verifier pool: time and memory bounds, worker replacement, bugs surface as errors."""
+"""The verifier pool: time and memory bounds, worker replacement, bugs scored 0 and counted as errors."""
 
 import time
 
 import pytest
 
 from env import EnvironmentSpec, get_environment
-from rewards import VerifierError, VerifierPool
+from rewards import VerifierCounts, VerifierError, VerifierPool
+from rewards.sandbox import MAX_ERROR_RECORDS
 
 ECHO = {"echo": EnvironmentSpec.of("sample_envs:Echo")}
 
@@ -59,14 +60,68 @@ def test_answer_error_gives_reason(pool, echo):
     assert (verdict.score, verdict.reason) == (0.0, "cannot read that")
 
 
-def test_bug_in_environment_raises_with_its_name(pool, echo):
-    with pytest.raises(VerifierError, match=r"sample_envs:Echo.*ZeroDivisionError: a bug in the checker"):
-        pool.verify([(echo.problem(0, 0), tag("crash"))])
+def test_bug_in_environment_scores_zero_flagged_and_counted(pool, echo):
+    pool.take_counts()
+    problem = echo.problem(0, 0)
+    verdicts = pool.verify([(problem, tag("crash")), (problem, tag("nope")), (problem, tag(problem.answer))])
+    assert [v.score for v in verdicts] == [0.0, 0.0, 1.0]
+    assert [v.error for v in verdicts] == [True, False, False]  # a raising checker is not a wrong answer
+    assert verdicts[0].reason == "verifier raised ZeroDivisionError: a bug in the checker"
+    counts = pool.take_counts()
+    assert (counts.num_verified, counts.num_errors, counts.error_rate) == (3, 1, pytest.approx(1 / 3))
+    record = pool.errors[-1]
+    assert (record.env, record.completion, record.reason) == ("echo", tag("crash"), verdicts[0].reason)
+    assert "sample_envs.py" in record.traceback and "ZeroDivisionError" in record.traceback
+
+
+def test_counts_are_per_batch_and_start_again_when_taken(pool, echo):
+    pool.take_counts()
+    problem = echo.problem(0, 1)
+    pool.verify([(problem, tag("crash"))] * 2)
+    pool.verify([(problem, tag(problem.answer))] * 2)
+    errors_before = pool.error_count
+    assert pool.take_counts() == VerifierCounts(num_verified=4, num_errors=2)
+    assert pool.take_counts() == VerifierCounts()
+    assert pool.take_counts().error_rate == 0.0
+    pool.verify([(problem, tag("crash"))])
+    assert pool.error_count == errors_before + 1  # the total is never reset
+
+
+def test_only_the_first_error_records_are_kept(echo):
+    with VerifierPool(ECHO, num_workers=0) as local:
+        problem = echo.problem(0, 0)
+        local.verify([(problem, tag("crash") + " " * i) for i in range(MAX_ERROR_RECORDS + 5)])
+        assert local.error_count == MAX_ERROR_RECORDS + 5
+        assert len(local.errors) == MAX_ERROR_RECORDS
+        assert local.errors[0].completion == tag("crash")
+
+
+def test_timeouts_are_counted_apart_from_errors(pool, echo):
+    pool.take_counts()
+    pool.verify([(echo.problem(0, 2), tag("hang"))])
+    counts = pool.take_counts()
+    assert (counts.num_timeouts, counts.num_errors, counts.num_workers_replaced) == (1, 0, 1)
+
+
+def test_a_timed_out_call_returns_within_its_bound_because_a_spare_is_ready(echo):
+    # Before, the replacement worker started inside the call that timed out (1.9 s for a 1 s bound).
+    with VerifierPool(ECHO, num_workers=1, timeout_s=0.5) as bounded:
+        problem = echo.problem(0, 0)
+        bounded.verify([(problem, tag(problem.answer))])  # start the workers
+        durations = []
+        for _ in range(3):
+            time.sleep(2.0)  # let the next spare get ready, as between training batches
+            started = time.monotonic()
+            verdict = bounded.verify([(problem, tag("hang"))])[0]
+            durations.append(time.monotonic() - started)
+            assert "timed out" in verdict.reason
+        assert max(durations) < 0.5 + 0.5, durations  # generous margin: the spare takes milliseconds
+        assert bounded.verify([(problem, tag(problem.answer))])[0].score == 1.0
 
 
 def test_in_process_mode_gives_the_same_verdicts(echo):
     problems = echo.problems(5, seed=2)
-    jobs = [(p, tag(p.answer if i % 2 else "x")) for i, p in enumerate(problems)]
+    jobs = [(p, tag(p.answer if i % 2 else "x")) for i, p in enumerate(problems)] + [(problems[0], tag("crash"))]
     with VerifierPool(ECHO, num_workers=0) as local, VerifierPool(ECHO, num_workers=1) as remote:
         assert local.verify(jobs) == remote.verify(jobs)
 
@@ -75,6 +130,13 @@ def test_unconfigured_environment_is_a_clear_error(pool):
     problem = get_environment("arithmetic").problem(0, 0)
     with pytest.raises(KeyError, match="no environment configured for"):
         pool.verify([(problem, "<answer>1</answer>")])
+
+
+def test_a_worker_that_cannot_build_its_environment_fails_to_start_with_the_reason(echo):
+    broken = {"echo": EnvironmentSpec.of("sample_envs:Echo"), "nope": EnvironmentSpec.of("sample_envs:Missing")}
+    with VerifierPool(broken, num_workers=1) as pool:
+        with pytest.raises(VerifierError, match="failed to start.*sample_envs:Missing"):
+            pool.verify([(echo.problem(0, 0), tag("x"))])
 
 
 def test_bad_settings_are_rejected():
