@@ -9,21 +9,34 @@ you train on it.
 Each check catches one way an environment silently ruins a campaign: problems
 that change between runs (no reproducibility), held-out problems that leak into
 training (inflated eval), a reference answer that does not verify or a wrong
-one that does (a reward the policy can farm), and slow verification.
+one that does (a reward the policy can farm), a `score` that returns something
+other than a bool, a number in [0, 1] or a Verdict (the string "0" would pass
+as a float), slow verification, and a teacher whose mistakes verify as right
+or whose error rate is not the declared one (pretraining would teach
+something else than the environment says).
 """
 
 from __future__ import annotations
 
+import math
+import numbers
 import time
 import traceback
 from dataclasses import dataclass
 from typing import Callable
 
 from env.environment import Environment
-from env.problem import Problem
+from env.errors import AnswerError
+from env.problem import Problem, Verdict
 
 NUM_PROBLEMS = 20  # per difficulty level
 SLOW_VERIFY_S = 0.1  # median verification time above this fails
+# The teacher's error rate is measured on this many problems per level and must match the declared
+# rate within 4 binomial standard errors plus an absolute slack (for rates that were themselves
+# measured on a sample): a correct environment fails by chance less than once in 15,000 levels.
+NUM_TEACHER_PROBLEMS = 400
+TEACHER_RATE_STANDARD_ERRORS = 4.0
+TEACHER_RATE_SLACK = 0.02
 
 
 @dataclass(frozen=True)
@@ -96,6 +109,8 @@ def _wrong_answers_score_zero(env: Environment, seed: int, difficulty: int, coun
         wrong.append(render(problem.answer) + "\n" + render(_other_answer(problem, problems)))
         for completion in wrong:
             verdict = env.verify(problem, completion)
+            if verdict.error:  # verify scores a raising checker 0; here that is a bug to report
+                return f"checking {completion[:60]!r} on {problem.question!r} raised: {verdict.reason}"
             if verdict.score != 0.0:
                 return f"{completion[:60]!r} scored {verdict.score} on {problem.question!r} (reference {problem.answer!r})"
     return None
@@ -118,9 +133,75 @@ def _rows_round_trip(env: Environment, seed: int, difficulty: int, count: int) -
     for problem in env.problems(count, seed, difficulty):
         if Problem.from_row(problem.to_row()) != problem:
             return f"problem {problem.index} changes through to_row/from_row (are its inputs JSON-serializable?)"
-        if not 0.0 <= env.verify(problem, env.demonstration(problem)).score <= 1.0:
-            return f"the teacher's demonstration for problem {problem.index} scored outside [0, 1]"
+        verdict = env.verify(problem, env.demonstration(problem))
+        if verdict.error:
+            return f"checking the teacher's demonstration for problem {problem.index} raised: {verdict.reason}"
     return None
+
+
+def _score_returns_a_score(env: Environment, seed: int, difficulty: int, count: int) -> str | None:
+    """score returns a bool, a number in [0, 1] or a Verdict"""
+    for problem in env.problems(count, seed, difficulty):
+        for completion in (env.reference_completion(problem), env.demonstration(problem)):
+            try:
+                result = env.score(env.answer_format.extract(completion), problem)
+            except AnswerError:
+                continue  # an answer it cannot read: a legitimate way to say "wrong"
+            value = result.score if isinstance(result, Verdict) else result
+            if not isinstance(value, (bool, numbers.Real)):
+                return (f"score() returned {type(value).__name__} {value!r} for {problem.question!r}; return a bool, "
+                        "a number in [0, 1] or env.Verdict (a string such as '1' or '0' is not a score)")
+            if not 0.0 <= value <= 1.0:
+                return f"score() returned {value!r} for {problem.question!r}, outside [0, 1]"
+    return None
+
+
+def _teacher_mistakes_score_wrong(env: Environment, seed: int, difficulty: int, count: int) -> str | None:
+    """the teacher's mistakes verify as wrong"""
+    if _teacher_repeats_the_reference(env):
+        return None
+    for problem in _teacher_problems(env, seed, difficulty, count):
+        taught = env.teacher_answer(problem)
+        if taught == problem.answer:
+            continue
+        verdict = env.verify(problem, env.demonstration(problem))
+        if verdict.error:
+            return f"checking the teacher's answer {taught!r} to {problem.question!r} raised: {verdict.reason}"
+        if verdict.correct:
+            return (f"the teacher's answer {taught!r} to {problem.question!r} differs from the reference "
+                    f"{problem.answer!r} but scores {verdict.score}: teacher_answer() made no mistake there, "
+                    "or score() accepts a wrong answer")
+    return None
+
+
+def _teacher_error_rate_as_declared(env: Environment, seed: int, difficulty: int, count: int) -> str | None:
+    """the teacher's error rate is the declared one"""
+    declared = env.expected_teacher_error_rate(difficulty)
+    if declared is None:
+        return None  # nothing declared, nothing to compare
+    if _teacher_repeats_the_reference(env):  # never wrong: no need to sample (some generators are slow)
+        if declared > TEACHER_RATE_SLACK:
+            return (f"expected_teacher_error_rate({difficulty}) declares {declared:.1%}, but teacher_answer() is not "
+                    "overridden, so the teacher always gives the reference answer")
+        return None
+    problems = _teacher_problems(env, seed, difficulty, count)
+    wrong = sum(not env.verify(problem, env.demonstration(problem)).correct for problem in problems)
+    measured = wrong / len(problems)
+    standard_error = math.sqrt(declared * (1.0 - declared) / len(problems))
+    tolerance = TEACHER_RATE_STANDARD_ERRORS * standard_error + TEACHER_RATE_SLACK
+    if abs(measured - declared) > tolerance:
+        return (f"the teacher is wrong on {wrong} of {len(problems)} problems ({measured:.1%}), but "
+                f"expected_teacher_error_rate({difficulty}) declares {declared:.1%} (allowed: ±{tolerance:.1%})")
+    return None
+
+
+def _teacher_repeats_the_reference(env: Environment) -> bool:
+    return type(env).teacher_answer is Environment.teacher_answer
+
+
+def _teacher_problems(env: Environment, seed: int, difficulty: int, count: int) -> list[Problem]:
+    """Enough problems to measure an error rate: a few hundred whatever `count` is."""
+    return env.problems(max(count, NUM_TEACHER_PROBLEMS), seed, difficulty)
 
 
 def _all_splits(env: Environment, seed: int, difficulty: int, count: int) -> list[Problem]:
@@ -137,6 +218,9 @@ CHECKS: list[Callable[[Environment, int, int, int], str | None]] = [
     _splits_disjoint,
     _reference_scores_one,
     _wrong_answers_score_zero,
+    _score_returns_a_score,
     _verification_is_fast,
     _rows_round_trip,
+    _teacher_mistakes_score_wrong,
+    _teacher_error_rate_as_declared,
 ]

@@ -7,7 +7,9 @@ A third-party package registers its environment under the entry-point group
     reverse_words = "my_envs.reverse:ReverseWords"
 
 Modules are imported only when their name is asked for, so a broken plugin
-only affects runs that use it.
+only affects runs that use it. A name that cannot be loaded (unknown, or its
+module fails to import) raises UserError, which the command line reports in
+one line with exit code 2.
 
     >>> get_environment("arithmetic", answer_format="boxed")
 """
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 
 from env.environment import Environment, check_class_attributes
+from env.errors import UserError
 
 ENTRY_POINT_GROUP = "selfplay.environments"
 
@@ -54,7 +57,7 @@ GYM_PREFIX = "gym_"  # gym_<task> is reasoning-gym's <task>, through env/reasoni
 
 
 def environment_class(spec: str) -> type[Environment]:
-    """The class behind `spec`; KeyError with the known names and the closest match if unknown."""
+    """The class behind `spec`; UserError with the known names and the closest match if unknown."""
     target = spec if ":" in spec else _targets().get(spec)
     if target is None and spec.startswith(GYM_PREFIX):
         target = f"env.reasoning_gym:{spec[len(GYM_PREFIX):]}"
@@ -62,7 +65,7 @@ def environment_class(spec: str) -> type[Environment]:
         known = sorted(_targets())
         close = difflib.get_close_matches(spec, known, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise KeyError(f"unknown environment {spec!r}{hint} (known: {', '.join(known)})")
+        raise UserError(f"unknown environment {spec!r}{hint} (known: {', '.join(known)})")
     return _import_class(spec, target)
 
 
@@ -77,7 +80,7 @@ def list_environments() -> list[EnvironmentInfo]:
     for name, target in _targets().items():
         try:
             cls = _import_class(name, target)
-        except KeyError as error:
+        except UserError as error:
             infos.append(EnvironmentInfo(name, sources[name], target, [], f"cannot load: {error.args[0]}"))
             continue
         infos.append(EnvironmentInfo(name, sources[name], target, sorted(cls.levels), cls.description))
@@ -102,21 +105,23 @@ def _sources() -> dict[str, str]:
 def _import_class(spec: str, target: str) -> type[Environment]:
     module_name, _, class_name = target.partition(":")
     if not module_name or not class_name:
-        raise KeyError(f"environment {spec!r}: expected 'package.module:ClassName', got {target!r}")
+        raise UserError(f"environment {spec!r}: expected 'package.module:ClassName', got {target!r}")
     try:
         module = importlib.import_module(module_name)
     except Exception as error:  # whatever a plugin raises on import, only runs that use it fail
-        raise KeyError(f"environment {spec!r}: cannot import module {module_name!r} ({type(error).__name__}: {error})") from None
+        raise UserError(f"environment {spec!r}: cannot import module {module_name!r} ({type(error).__name__}: {error})") from None
     try:
         cls = getattr(module, class_name)
     except AttributeError as error:
-        raise KeyError(f"environment {spec!r}: {error}") from None
+        raise UserError(f"environment {spec!r}: {error}") from None
+    except KeyError as error:  # env.reasoning_gym's module __getattr__ names the closest task this way
+        raise UserError(f"environment {spec!r}: {error.args[0]}") from None
     if not (isinstance(cls, type) and issubclass(cls, Environment)):
-        raise KeyError(f"environment {spec!r}: {target!r} is not a subclass of env.Environment")
+        raise UserError(f"environment {spec!r}: {target!r} is not a subclass of env.Environment")
     try:
         check_class_attributes(cls)
     except TypeError as error:
-        raise KeyError(f"environment {spec!r}: {error}") from None
+        raise UserError(f"environment {spec!r}: {error}") from None
     return cls
 
 

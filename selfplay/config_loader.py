@@ -6,7 +6,9 @@
 
 Every error names the file and the field: `configs/x.yaml: train.lerning_rate:
 unknown key; allowed: algorithm, beta, ...`. They are ConfigError (a
-ValueError), which the command line prints as one line with exit code 2.
+UserError), which the command line prints as one line with exit code 2. This
+module imports neither torch nor MLflow, so a bad config is reported in a
+fraction of a second.
 """
 
 from __future__ import annotations
@@ -21,12 +23,12 @@ from typing import Any, Sequence
 import yaml
 
 from selfplay.config import CampaignConfig
+from selfplay.errors import ConfigError
+from selfplay.state import CONFIG_FILE, STATE_FILE
+
+__all__ = ["ConfigError", "build", "flatten", "load_config", "load_run_config", "to_plain", "to_yaml"]
 
 MAX_PARAM_CHARS = 6_000  # MLflow's limit on one param value
-
-
-class ConfigError(ValueError):
-    """A config that cannot be loaded or is invalid; the message names the file and field."""
 
 
 def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -> CampaignConfig:
@@ -34,17 +36,61 @@ def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -
     source = str(path) if path else "defaults"
     data: dict[str, Any] = {}
     if path is not None:
-        try:
-            data = yaml.safe_load(Path(path).read_text()) or {}
-        except FileNotFoundError:
-            raise ConfigError(f"{source}: no such config file") from None
-        except yaml.YAMLError as error:
-            raise ConfigError(f"{source}: not valid YAML ({str(error).splitlines()[0]})") from None
-        if not isinstance(data, dict):
-            raise ConfigError(f"{source}: the top level must be a mapping of settings")
+        data = _read_yaml(Path(path), source)
     for override in overrides:
         _apply_override(data, override, source)
     return build(CampaignConfig, data, source)
+
+
+def load_run_config(run_dir: str | Path) -> CampaignConfig:
+    """The resolved config saved in a run folder, after checking that the folder holds a campaign to resume."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise ConfigError(f"{run_dir}: no such run folder" + (" (it is a file)" if run_dir.exists() else ""))
+    for name in (CONFIG_FILE, STATE_FILE):
+        if not (run_dir / name).is_file():
+            raise ConfigError(
+                f"{run_dir}: no {name}, so this is not a selfplay run folder; "
+                "`selfplay launch` starts a campaign, `selfplay resume` continues one"
+            )
+    return load_config(run_dir / CONFIG_FILE)
+
+
+def _read_yaml(path: Path, source: str) -> dict[str, Any]:
+    """The file's top-level mapping; a missing, unreadable or malformed file is a ConfigError naming the line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{source}: no such config file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{source}: is a folder; give the campaign's YAML file") from None
+    except UnicodeDecodeError as error:
+        line = error.object[: error.start].count(b"\n") + 1
+        raise ConfigError(f"{source}:{line}: not UTF-8 text (byte {error.object[error.start]:#04x}); save the file as UTF-8") from None
+    except OSError as error:  # permission denied, a device, ...
+        raise ConfigError(f"{source}: cannot read it ({error.strerror or error})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{source}:{_yaml_position(error)} not valid YAML: {_yaml_problem(error)}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping of settings, got {_show(data)}")
+    return data
+
+
+def _yaml_position(error: yaml.YAMLError) -> str:
+    """`line:column:` (1-based, as editors count) where the parser gave up, or nothing if it does not say."""
+    mark = getattr(error, "problem_mark", None)
+    return f"{mark.line + 1}:{mark.column + 1}:" if mark is not None else ""
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """PyYAML's description in one line: "mapping values are not allowed here", with its context if any."""
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    context = getattr(error, "context", None)
+    return f"{problem} ({context})" if context else problem
 
 
 def build(cls: type, data: Any, source: str, where: str = "") -> Any:

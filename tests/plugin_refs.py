@@ -59,15 +59,23 @@ class GlobalRandom(Shout):
 
 
 class ExplodesOnLevel2(Environment):
-    """Fine at level 1; its generator raises at level 2 (a plugin bug met mid-campaign)."""
+    """Fine at level 1; at level 2 its generator raises after 20 problems (a bug met
+    mid-campaign, past the few problems per level that launch draws to validate the plugin)."""
 
     name = "explodes_on_level2"
-    description = "Repeat a number; level 2 is broken."
+    description = "Repeat a number; level 2 breaks after a while."
     levels = {1: 10, 2: 100}
+    level_2_draws_before_failing = 20
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._level_2_draws = 0
 
     def generate(self, rng, level):
         if level == 100:
-            raise RuntimeError("boom in generate")
+            self._level_2_draws += 1
+            if self._level_2_draws > self.level_2_draws_before_failing:
+                raise RuntimeError("boom in generate")
         number = rng.randint(0, 10**6)
         return Draft(question=f"Repeat {number}.", answer=str(number))
 

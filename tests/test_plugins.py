@@ -80,7 +80,7 @@ def test_installed_plugin_is_listed_sampled_and_checked(tmp_path):
 
     checked = selfplay("envs", "check", "reverse_words")
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert "reverse_words: 21/21 checks passed ok" in checked.stdout
+    assert "reverse_words: 30/30 checks passed ok" in checked.stdout
 
 
 # -- package.module:ClassName references ----------------------------------------------
@@ -92,7 +92,7 @@ def test_module_class_reference_is_sampled_and_checked(capsys):
     assert out.count("Repeat ") == 2
     exit_code, out, _ = run_cli(capsys, "envs", "check", "plugin_refs:Shout")
     assert exit_code == 0
-    assert "plugin_refs:Shout: 14/14 checks passed ok" in out
+    assert "plugin_refs:Shout: 20/20 checks passed ok" in out
 
 
 # -- broken plugins -------------------------------------------------------------------
@@ -163,3 +163,97 @@ def test_check_fails_a_nonconforming_environment_naming_the_check(capsys, refere
     exit_code, out, _ = run_cli(capsys, "envs", "check", reference)
     assert exit_code == 1
     assert f"FAIL level 1: {failing_check}" in out
+
+
+# -- what `envs check` asks of score and of the teacher ---------------------------------
+
+NONCONFORMING = '''
+"""Environments that each break one rule `selfplay envs check` enforces on score and on the teacher."""
+
+from env import Draft, Environment
+
+
+class Words(Environment):
+    name = "words"
+    description = "Repeat a word."
+    levels = {1: 3}
+
+    def generate(self, rng, level):
+        word = "".join(rng.choice("abcdefgh") for _ in range(level)) + str(rng.randrange(10**6))
+        return Draft(question=f"Repeat {word}.", answer=word)
+
+    def score(self, answer, problem):
+        return answer == problem.answer
+
+
+class StringScore(Words):
+    """Returns the strings "1" and "0", which float() would quietly accept."""
+
+    name = "string_score"
+
+    def score(self, answer, problem):
+        return "1" if answer == problem.answer else "0"
+
+
+class MistakesAccepted(Words):
+    """Its teacher's mistake is the answer in capitals, which its score accepts."""
+
+    name = "mistakes_accepted"
+    default_teacher_error_rate = 0.3
+
+    def teacher_answer(self, problem):
+        return problem.answer.upper() if self.teacher_errs(problem) else problem.answer
+
+    def score(self, answer, problem):
+        return answer.lower() == problem.answer
+
+
+class OverstatedErrors(Words):
+    """Declares a teacher wrong on 30% of the problems; it is wrong on about 10%."""
+
+    name = "overstated_errors"
+    default_teacher_error_rate = 0.3
+
+    def teacher_answer(self, problem):
+        return problem.answer + "x" if self.rng_for(problem, "teacher").random() < 0.1 else problem.answer
+
+
+class UndeclaredErrors(OverstatedErrors):
+    """The same teacher with no declared rate: nothing to compare, so it passes."""
+
+    name = "undeclared_errors"
+
+    def expected_teacher_error_rate(self, difficulty):
+        return None
+'''
+
+
+@pytest.fixture
+def nonconforming(tmp_path, monkeypatch):
+    (tmp_path / "nonconforming_envs.py").write_text(NONCONFORMING)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "nonconforming_envs", raising=False)
+
+
+@pytest.mark.parametrize("reference, failing_check, detail", [
+    ("StringScore", "score returns a bool, a number in [0, 1] or a Verdict", "score() returned str '1'"),
+    ("MistakesAccepted", "the teacher's mistakes verify as wrong", "differs from the reference"),
+    ("OverstatedErrors", "the teacher's error rate is the declared one", "expected_teacher_error_rate(1) declares 30.0%"),
+])  # fmt: skip
+def test_check_fails_a_bad_score_or_teacher_naming_the_check(capsys, nonconforming, reference, failing_check, detail):
+    exit_code, out, _ = run_cli(capsys, "envs", "check", f"nonconforming_envs:{reference}")
+    assert exit_code == 1
+    failure = next(line for line in out.splitlines() if f"FAIL level 1: {failing_check}: " in line)
+    assert detail in failure, out
+
+
+def test_check_passes_a_teacher_without_a_declared_rate(capsys, nonconforming):
+    exit_code, out, _ = run_cli(capsys, "envs", "check", "nonconforming_envs:UndeclaredErrors")
+    assert exit_code == 0, out
+
+
+def test_check_passes_a_teacher_wrong_as_often_as_declared(capsys, monkeypatch):
+    monkeypatch.syspath_prepend(str(EXAMPLE_PLUGIN))  # reverse_words: its teacher is wrong on 30% of the problems
+    exit_code, out, _ = run_cli(capsys, "envs", "check", "selfplay_example_plugin:ReverseWords")
+    assert exit_code == 0, out
+    assert "30/30 checks passed ok" in out

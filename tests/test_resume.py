@@ -95,5 +95,5 @@ def test_resume_of_a_finished_campaign_changes_nothing(tmp_path, capsys):
 
 
 def test_resume_of_a_folder_that_is_not_a_run_is_a_clear_error(tmp_path, capsys):
-    assert main(["resume", str(tmp_path)]) == 1
+    assert main(["resume", str(tmp_path)]) == 2
     assert "no config.yaml" in capsys.readouterr().err
