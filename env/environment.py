@@ -138,20 +138,27 @@ class Environment:
     def verify(self, problem: Problem, completion: str) -> Verdict:
         """Score a completion: extract the answer in this environment's format, then `score` it.
 
-        The completion is untrusted: unreadable answers give 0 with a reason.
-        Exceptions other than AnswerError are bugs and propagate.
+        Never raises: the completion is untrusted, and one bad completion must not stop a campaign.
+        An unreadable answer (AnswerError) scores 0 with the reason; running out of memory scores 0
+        like a timeout. Any other exception is a bug in a checker (ours or a plugin's): it scores 0
+        too, but the Verdict has `error=True`, the exception as its reason and the traceback, so the
+        verifier pool counts it apart from wrong answers and a campaign can stop on a high error rate.
         """
         try:
             answer = self.answer_format.extract(completion)
             result = self.score(answer, problem)
+            if isinstance(result, Verdict):
+                value, reason = result.score, result.reason
+            else:
+                value, reason = float(result), ""
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{self.name}: score() must return a value in [0, 1], got {result!r}")
         except AnswerError as error:
             return Verdict(0.0, str(error))
-        if isinstance(result, Verdict):
-            value, reason = result.score, result.reason
-        else:
-            value, reason = float(result), ""
-        if not 0.0 <= value <= 1.0:
-            raise ValueError(f"{self.name}: score() must return a value in [0, 1], got {result!r}")
+        except MemoryError:  # a resource bound, like a timeout: the answer was too big to check
+            return Verdict(0.0, "verification ran out of memory")
+        except Exception as error:
+            return Verdict.from_exception(error)
         return Verdict(value, "" if value >= 1.0 else reason or "wrong answer")
 
     def demonstration(self, problem: Problem) -> str:
@@ -165,6 +172,14 @@ class Environment:
     def teacher_errs(self, problem: Problem) -> bool:
         """Whether the teacher gets `problem` wrong: fixed per problem, true for `teacher_error_rate` of them."""
         return self.rng_for(problem, "teacher").random() < self.teacher_error_rate
+
+    def expected_teacher_error_rate(self, difficulty: int) -> float | None:
+        """Share of problems at `difficulty` the teacher gets wrong, which `selfplay envs check` measures.
+
+        Override it when the teacher errs by a rule rather than by `teacher_errs`;
+        None means no declared rate, and the check is skipped.
+        """
+        return self.teacher_error_rate
 
     def rng_for(self, problem: Problem, purpose: str) -> random.Random:
         """A random stream fixed per problem and purpose, e.g. whether the teacher forgets a carry."""

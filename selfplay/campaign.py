@@ -50,7 +50,7 @@ from rewards.compose import RewardSet, RewardSpec, build_rewards
 from rewards.sandbox import VerifierPool
 from selfplay import distributed
 from selfplay.config import CampaignConfig
-from selfplay.config_loader import load_config, to_yaml
+from selfplay.config_loader import load_run_config, to_yaml
 from selfplay.console import output_console
 from selfplay.curriculum import next_difficulty
 from selfplay.errors import CampaignError
@@ -58,14 +58,12 @@ from selfplay.filtering import ChampionSamples, learnable, sample_champion, veri
 from selfplay.gating import GateDecision, decide
 from selfplay.environments import ConfiguredEnvironment, build_environments
 from selfplay.problems import eval_problems, training_problems
-from selfplay.run_logging import generation_run_id, log_generation, mark_stopped, open_parent_run
-from selfplay.report import generations_table, per_level_pass_at_1
+from selfplay import progress, run_logging
+from selfplay.progress import CampaignProgress
+from selfplay.report import gate_rule, generations_table, per_level_pass_at_1
 from selfplay.state import CONFIG_FILE, CampaignState, GenerationRecord
-from selfplay.tracking import Tracker, TrackingError, is_tracking_failure, resolve_tracking_uri, without_credentials
+from selfplay.tracking import NullTracker, Tracker, TrackingError, is_tracking_failure, resolve_tracking_uri, without_credentials
 from selfplay.training import latest_checkpoint, rollout_rows, run_expert_iteration, run_rl
-
-console = output_console()
-
 
 @dataclass
 class Campaign:
@@ -77,7 +75,8 @@ class Campaign:
     configured: dict[str, ConfiguredEnvironment]
     rewards: RewardSet
     eval_set: list[Problem]
-    tracker: Tracker | None  # None on processes other than the main one
+    tracker: Tracker | NullTracker  # a NullTracker, which logs nothing, on processes other than the main one
+    progress: CampaignProgress  # the console's live display (shows nothing on processes other than the main one)
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -96,12 +95,21 @@ class Campaign:
 
 # -- entry points -------------------------------------------------------------------
 def launch(config: CampaignConfig, run_dir: str | Path | None = None, tracking_uri: str | None = None) -> CampaignState:
-    """Start a new campaign in `run_dir` (default: output_dir/name)."""
+    """Start a new campaign in `run_dir` (default: output_dir/name).
+
+    Validate, then write: the environments (one problem per level and split),
+    the model, the run folder and the tracking store are checked before the run
+    folder or the MLflow experiment exists, so a launch that fails there leaves
+    nothing behind and the corrected command simply runs.
+    """
     run_dir = Path(run_dir or Path(config.output_dir) / config.name)
-    configured = build_environments(config)  # bad names and levels fail here, before any model loads
+    configured = build_environments(config)  # bad names, options, levels and generators, before any model loads
     check_model_spec(config.policy.model, config.policy.cache_dir)  # and a model that cannot be found
     if (run_dir / "state.json").exists():
         raise CampaignError(f"{run_dir} already holds a campaign; `selfplay resume {run_dir}` continues it")
+    if distributed.is_main_process():  # the tracking store last: TrackingError if unreachable, else the experiment opens
+        uri = resolve_tracking_uri(tracking_uri, config.tracking.tracking_uri, config.output_dir)
+        Tracker(uri, config.name, config.output_dir)
     distributed.wait_for_everyone()  # every process has looked before the main one writes
     if distributed.is_main_process():
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -114,9 +122,7 @@ def launch(config: CampaignConfig, run_dir: str | Path | None = None, tracking_u
 def resume(run_dir: str | Path, tracking_uri: str | None = None) -> CampaignState:
     """Continue a campaign that stopped (killed, failed, or out of time) where it was."""
     run_dir = Path(run_dir)
-    if not (run_dir / CONFIG_FILE).exists():
-        raise CampaignError(f"{run_dir}: no {CONFIG_FILE}; is this a selfplay run folder?")
-    config = load_config(run_dir / CONFIG_FILE)
+    config = load_run_config(run_dir)  # ConfigError for a missing folder, config or state
     return _run(config, run_dir, build_environments(config), tracking_uri)
 
 
@@ -127,21 +133,26 @@ def _run(config: CampaignConfig, run_dir: Path, configured: dict[str, Configured
     if state.status == "finished" and state.generation > config.generations:
         _say(f"{run_dir}: the campaign already finished")
         return state
-    tracker = None
-    if distributed.is_main_process():
+    main = distributed.is_main_process()
+    tracker = NullTracker()  # only the main process writes to MLflow
+    if main:
         uri = resolve_tracking_uri(tracking_uri or state.tracking_uri, config.tracking.tracking_uri, config.output_dir)
         tracker = Tracker(uri, config.name, config.output_dir)
         state.tracking_uri = without_credentials(uri)
     specs = {name: c.spec for name, c in configured.items()}
     verifier = config.verifier
-    with VerifierPool(specs, verifier.num_workers, verifier.timeout_s, verifier.memory_mb) as pool:
+    with progress.library_output(run_dir, main) as stream, \
+            CampaignProgress(output_console(stream), config.name, config.generations, state.elapsed_s, main) as display, \
+            VerifierPool(specs, verifier.num_workers, verifier.timeout_s, verifier.memory_mb) as pool:
         rewards = build_rewards([RewardSpec(r.name, r.weight, r.options) for r in config.rewards], specs, pool)
         environments = {name: c.environment for name, c in configured.items()}
         levels = {name: c.levels for name, c in configured.items()}
         held_out = eval_problems(environments, levels, config.eval.num_problems, config.seed)
-        campaign = Campaign(config, run_dir, state, configured, rewards, held_out, tracker)
+        campaign = Campaign(config, run_dir, state, configured, rewards, held_out, tracker, display)
         state.status = "running"
-        open_parent_run(campaign)
+        state.parent_run_id = run_logging.open_campaign(tracker, config, run_dir, state.parent_run_id)
+        campaign.save_state()
+        _summarize(campaign)
         try:
             if state.phase == "baseline":
                 _baseline(campaign)
@@ -149,33 +160,36 @@ def _run(config: CampaignConfig, run_dir: Path, configured: dict[str, Configured
                 _generation(campaign)
             state.status = "finished" if state.generation > config.generations else "stopped"
             campaign.save_state()
-            if tracker:
-                tracker.finish(state.parent_run_id)
+            _summarize(campaign)
+            tracker.finish(state.parent_run_id)
         except BaseException as error:
-            mark_stopped(campaign, "KILLED" if isinstance(error, KeyboardInterrupt) else "FAILED")
+            _stop(campaign, "KILLED" if isinstance(error, KeyboardInterrupt) else "FAILED")
             if is_tracking_failure(error):
                 raise TrackingError(
                     f"the MLflow tracking store failed mid-campaign ({str(error).strip().splitlines()[0][:200]}); "
                     f"state and checkpoints are saved: `selfplay resume {run_dir}` continues when it is back"
                 ) from error
             raise
-    if distributed.is_main_process():
-        _say(generations_table(state.history, title=f"campaign {config.name}"))
+    gate = gate_rule(config.gate.test, config.gate.significance, config.gate.min_win_rate, config.gate.min_margin)
+    _say(generations_table(state.history, title=f"campaign {config.name}", gate=gate))
     return state
 
 
 def _baseline(campaign: Campaign) -> None:
     """Generation 0: the initial policy, evaluated and registered as the first champion."""
     config, state = campaign.config, campaign.state
+    started = time.monotonic()
     folder = _initial_policy_folder(campaign)
     policy = load_policy(config.policy, model=folder)
     check_fits(policy, [p.prompt for p in campaign.eval_set], config.train.max_completion_length, "train.max_completion_length")
+    campaign.progress.phase(0, "evaluate")
     result = _evaluate(campaign, policy, generation=0)
     state.champion_generation, state.champion_folder, state.parent_folder = 0, folder, folder
     state.difficulty = {name: c.entry.start_difficulty for name, c in campaign.configured.items()}
-    record = _record(campaign, 0, True, result, None, dict(state.difficulty), 0.0)
-    log_generation(campaign, record, result, rollouts=[], gate_reason="initial policy")
+    record = _record(campaign, 0, True, result, None, dict(state.difficulty), time.monotonic() - started)
     state.history.append(record)
+    _log(campaign, record, result, "initial policy", {"generation": 0, "model": folder, **_levels(record)})
+    campaign.progress.metrics(pass_at_1=result.pass_at_1)
     state.generation, state.phase = 1, "select"
     campaign.save_state()
 
@@ -195,12 +209,20 @@ def _generation(campaign: Campaign) -> None:
     ]
     for phase, run, next_phase in phases:
         if state.phase == phase:
+            campaign.progress.phase(generation, phase)
             _timed(timings, f"{phase}_s", run)
             _save_json(folder / "timings.json", timings)
             state.advance(next_phase)
             campaign.save_state()
     if state.phase == "gate":
-        _gate(campaign, folder, timings, time.monotonic() - started)
+        campaign.progress.phase(generation, "gate")
+        candidate, params = _load_eval(folder), _generation_params(campaign)
+        decision = _gate(campaign, folder, candidate)
+        trained_on = _advance_curriculum(campaign)
+        record = _record(campaign, generation, decision.promoted, candidate, decision, trained_on, time.monotonic() - started)
+        state.history.append(record)
+        _log(campaign, record, candidate, decision.reason, {**params, **_levels(record)})
+        _report(campaign, record, decision)
         state.generation, state.phase = generation + 1, "select"
         campaign.save_state()
 
@@ -257,8 +279,9 @@ def _train(campaign: Campaign, folder: Path) -> None:
     start = folder / "expert_iteration" if (folder / "expert_iteration" / "config.json").exists() else Path(_parent(state))
     policy = load_policy(config.policy, model=str(start))
     problems = [Problem.from_row(row) for row in _load_json(folder / "selection.json", None)["problems"]]
-    run_id = generation_run_id(campaign, state.generation)
-    callbacks = [campaign.tracker.training_callback(run_id)] if campaign.tracker else []
+    run_id = _generation_run_id(campaign, state.generation)
+    steps_before = (state.generation - 1) * config.train.max_steps  # the generations' curves follow each other
+    callbacks = [campaign.tracker.training_callback(run_id, steps_before), campaign.progress.training_callback()]
     trainer_dir = folder / "trainer"
     if latest_checkpoint(trainer_dir):
         _say(f"generation {state.generation}: resuming training from {latest_checkpoint(trainer_dir)}")
@@ -285,37 +308,63 @@ def _evaluate(campaign: Campaign, policy: Policy, generation: int) -> EvalResult
     return result
 
 
-def _gate(campaign: Campaign, folder: Path, timings: dict[str, float], wall_time_s: float) -> None:
-    """Promote or reject the candidate, move the curriculum, log the generation."""
+def _gate(campaign: Campaign, folder: Path, candidate: EvalResult) -> GateDecision:
+    """Promote the candidate if it beats the champion on the same held-out problems; choose the next parent."""
     config, state = campaign.config, campaign.state
-    generation = state.generation
-    candidate = _load_eval(folder)
     champion = _load_eval(campaign.generation_dir(state.champion_generation))
     decision = decide(config.gate, candidate.correct_by_problem(), champion.correct_by_problem())
-    trained_on = dict(state.difficulty)
     if decision.promoted:
-        state.champion_generation, state.champion_folder = generation, str(folder / "candidate")
-        champion = candidate
+        state.champion_generation, state.champion_folder = state.generation, str(folder / "candidate")
     promoted_or_kept = decision.promoted or config.gate.on_reject == "candidate"
     state.parent_folder = str(folder / "candidate") if promoted_or_kept else state.champion_folder
+    return decision
+
+
+def _advance_curriculum(campaign: Campaign) -> dict[str, int]:
+    """Move each environment up a level its champion has mastered; returns the levels this generation trained on."""
+    config, state = campaign.config, campaign.state
+    trained_on = dict(state.difficulty)
+    champion = _load_eval(campaign.generation_dir(state.champion_generation))
     state.difficulty = next_difficulty(
         state.difficulty, per_level_pass_at_1(champion), {n: c.levels[-1] for n, c in campaign.configured.items()},
         config.curriculum.advance_threshold,
     )
-    record = _record(campaign, generation, decision.promoted, candidate, decision, trained_on, wall_time_s)
+    return trained_on
+
+
+def _log(campaign: Campaign, record: GenerationRecord, result: EvalResult, gate: str, params: dict[str, Any]) -> None:
+    """The generation in MLflow: its run, the parent's curves, the promoted model, the campaign's summary."""
+    config, state, tracker = campaign.config, campaign.state, campaign.tracker
+    folder = campaign.generation_dir(record.generation)
     selection = _load_json(folder / "selection.json", {})
-    extra = {f"time/{k}": v for k, v in timings.items()}
-    extra.update({
-        "select/learnable_fraction": selection.get("learnable_fraction", 1.0),
-        "select/num_train_problems": len(selection.get("problems", [])),
-        "select/num_verified_solutions": len(selection.get("solutions", [])),
-    })
-    log_generation(campaign, record, candidate, _load_json(folder / "rollouts.json", []), decision.reason, extra)
-    state.history.append(record)
+    extra = {f"time/{key}": value for key, value in _load_json(folder / "timings.json", {}).items()}
+    if selection:
+        extra.update({
+            "select/learnable_fraction": selection.get("learnable_fraction", 1.0),
+            "select/num_train_problems": len(selection.get("problems", [])),
+            "select/num_verified_solutions": len(selection.get("solutions", [])),
+        })
+    run_id = run_logging.log_generation(
+        tracker, state.parent_run_id, state.generation_run_ids.get(str(record.generation)), record, result,
+        _load_json(folder / "rollouts.json", []), gate, params, extra, selection.get("problems", []),
+    )
+    _remember_run(campaign, record.generation, run_id)
+    if record.promoted:
+        run_logging.register_champion(tracker, run_id, state.champion_folder, record.generation, config.tracking.registration,
+                                      campaign.eval_set[0].prompt, config.train.max_completion_length, config.name,
+                                      record.pass_at_1)
+    tracker.finish(run_id)
+    _summarize(campaign)
+
+
+def _report(campaign: Campaign, record: GenerationRecord, decision: GateDecision) -> None:
+    """The gate's verdict and the next levels, on the console."""
     verdict = "[green]promoted[/green]" if decision.promoted else "[red]rejected[/red]"
-    levels = ", ".join(f"{env} {level}" for env, level in state.difficulty.items())
-    _say(f"generation {generation}: pass@1 {candidate.pass_at_1:.3f} {verdict} ({decision.reason}); "
-                  f"next level: {levels}", soft_wrap=True)
+    levels = ", ".join(f"{env} {level}" for env, level in campaign.state.difficulty.items())
+    _say(f"generation {record.generation}: pass@1 {record.pass_at_1:.3f} {verdict} ({decision.reason}); "
+         f"next level: {levels}", soft_wrap=True)
+    champion = next((r for r in campaign.state.history if r.generation == record.champion_generation), record)
+    campaign.progress.metrics(pass_at_1=champion.pass_at_1)
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -325,14 +374,12 @@ def _initial_policy_folder(campaign: Campaign) -> str:
     if config.policy.model != "tiny":  # a GGUF file is converted once, by the main process
         return distributed.run_on_main_first(lambda: resolve_model_folder(config.policy.model, config.policy.cache_dir))
     environments = [(name, c.spec, c.entry.weight) for name, c in campaign.configured.items()]
+    campaign.progress.phase(0, "pretrain")
     result = pretrain(config.policy, config.pretrain, environments)  # every process trains its share
     verb = "reused" if result.reused else f"trained in {result.wall_time_s:.0f} s"
     _say(f"pretrained tiny model {verb}: held-out pass@1 {result.pass_at_1} "
                   f"(teacher {result.teacher_accuracy})")
-    if campaign.tracker:
-        metrics = {f"pretrain/{key}/pass_at_1": value for key, value in result.pass_at_1.items()}
-        metrics.update({f"pretrain/{key}/teacher_accuracy": value for key, value in result.teacher_accuracy.items()})
-        campaign.tracker.log_metrics(campaign.state.parent_run_id, metrics, step=0)
+    run_logging.log_pretraining(campaign.tracker, campaign.state.parent_run_id, result.pass_at_1, result.teacher_accuracy)
     return result.folder
 
 
@@ -356,9 +403,51 @@ def _parent(state: CampaignState) -> str:
 
 
 def _say(*message: Any, **options: Any) -> None:
-    """Print once, from the main process."""
+    """Print once, from the main process, above the campaign's live display."""
     if distributed.is_main_process():
-        console.print(*message, **options)
+        progress.say(*message, **options)
+
+
+def _summarize(campaign: Campaign) -> None:
+    """Refresh the experiment's and parent run's descriptions and the improvement plot."""
+    state = campaign.state
+    run_logging.summarize(campaign.tracker, state.parent_run_id, campaign.config, campaign.run_dir, state.history, state.status)
+
+
+def _generation_run_id(campaign: Campaign, generation: int) -> str | None:
+    """The generation's MLflow run, created on first use and remembered in the state for resume."""
+    state = campaign.state
+    run_id = run_logging.generation_run(campaign.tracker, state.parent_run_id, generation,
+                                        state.generation_run_ids.get(str(generation)))
+    _remember_run(campaign, generation, run_id)
+    return run_id
+
+
+def _remember_run(campaign: Campaign, generation: int, run_id: str | None) -> None:
+    if run_id is not None and campaign.state.generation_run_ids.get(str(generation)) != run_id:
+        campaign.state.generation_run_ids[str(generation)] = run_id
+        campaign.save_state()
+
+
+def _stop(campaign: Campaign, status: str) -> None:
+    """No run is left RUNNING forever: a stopped campaign marks its runs, resume reopens them."""
+    state = campaign.state
+    state.status = "failed" if status == "FAILED" else "stopped"
+    campaign.save_state()
+    run_logging.mark_stopped(campaign.tracker, [state.generation_run_ids.get(str(state.generation)), state.parent_run_id], status)
+
+
+def _generation_params(campaign: Campaign) -> dict[str, Any]:
+    """What makes this generation differ from the others (the config itself is on the parent run)."""
+    state = campaign.state
+    parent = Path(_parent(state))
+    started_from = int(parent.parent.name) if parent.name == "candidate" and parent.parent.name.isdigit() else 0
+    return {"generation": state.generation, "generation_seed": campaign.config.seed * 100_003 + state.generation,
+            "started_from_generation": started_from}
+
+
+def _levels(record: GenerationRecord) -> dict[str, int]:
+    return {f"difficulty.{env}": level for env, level in record.difficulty.items()}
 
 
 def _out_of_time(campaign: Campaign) -> bool:

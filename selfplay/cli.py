@@ -10,17 +10,25 @@
     selfplay envs sample algebra -n 3
     selfplay envs check my_package.envs:MyEnv
 
-Errors a user can cause (unknown names, bad values) print one line and exit 2.
+Errors a user can cause (a bad config, an unknown name, a setting that cannot
+work) print one line and exit 2, having written nothing; a campaign that
+stopped (a plugin failed mid-run, the tracking store went away) prints one
+line and exits 1. Both are one base class each (env/errors.py); any other
+exception is a bug and keeps its traceback. The YAML is read and checked
+before torch, TRL or MLflow is imported, so a config error comes back in well
+under a second.
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.table import Table
 
+from env.errors import CampaignStopped, UserError
 from selfplay.console import output_console
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Self-improving language models on verifiable rewards.")
@@ -29,10 +37,7 @@ app.add_typer(envs_app, name="envs")
 
 console = output_console()
 USER_ERROR_EXIT_CODE = 2
-
-
-class UserError(Exception):
-    """A problem with what the user asked for; printed as one line, exit code 2."""
+CAMPAIGN_STOPPED_EXIT_CODE = 1
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -50,16 +55,12 @@ def main(argv: Optional[list[str]] = None) -> int:
         return USER_ERROR_EXIT_CODE
     except click.exceptions.Abort:
         return 130
-    except (UserError, KeyError, ValueError, TypeError) as error:
-        if not _is_user_error(error):
-            raise
-        print(f"selfplay: error: {_message(error)}", file=sys.stderr)
+    except UserError as error:
+        print(f"selfplay: error: {error}", file=sys.stderr)
         return USER_ERROR_EXIT_CODE
-    except Exception as error:
-        if not _is_campaign_stop(error):
-            raise
-        print(f"selfplay: stopped: {_message(error)}", file=sys.stderr)
-        return 1
+    except CampaignStopped as error:
+        print(f"selfplay: stopped: {error}", file=sys.stderr)
+        return CAMPAIGN_STOPPED_EXIT_CODE
 
 
 def _quiet_libraries() -> None:
@@ -73,54 +74,26 @@ def _quiet_libraries() -> None:
     # (a verifier worker, a pip install); passive waiting costs little when the machine is idle.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")  # not "creating database tables" on every start
+    # Read when transformers is imported, which only happens once the config has been checked
+    # (importing it here would cost seconds on every config error).
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no weight-loading bars
     warnings.filterwarnings("ignore", category=UserWarning)
     warnings.filterwarnings("ignore", category=FutureWarning)
-    from transformers.utils import logging as transformers_logging
+    if "transformers" in sys.modules:  # imported already (tests call main() in-process): too late for the variables
+        from transformers.utils import logging as transformers_logging
 
-    transformers_logging.set_verbosity_error()
-    transformers_logging.disable_progress_bar()
+        transformers_logging.set_verbosity_error()
+        transformers_logging.disable_progress_bar()
     for name in ("alembic", "datasets"):
         logging.getLogger(name).setLevel(logging.ERROR)
-
-
-def _message(error: Exception) -> str:
-    return str(error.args[0]) if error.args else str(error)
-
-
-def _is_user_error(error: Exception) -> bool:
-    """Config, registry and environment-option errors are the user's; others are bugs and keep their traceback."""
-    from policy.errors import SettingError
-    from selfplay.config_loader import ConfigError
-
-    return isinstance(error, (UserError, ConfigError, SettingError)) or getattr(error, "selfplay_user_error", False)
-
-
-def _is_campaign_stop(error: Exception) -> bool:
-    """Failures with a clear cause (a plugin, the tracking server): one line, exit 1; the state allows resume."""
-    from rewards.sandbox import VerifierError
-    from selfplay.errors import CampaignError
-    from selfplay.tracking import TrackingError
-
-    return isinstance(error, (CampaignError, TrackingError, VerifierError))
-
-
-def user_errors(function):
-    """Mark ValueError/KeyError/TypeError raised by `function` as caused by the user's input."""
-
-    def wrapper(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except (KeyError, ValueError, TypeError) as error:
-            error.selfplay_user_error = True
-            raise
-
-    return wrapper
 
 
 # -- campaigns -------------------------------------------------------------------------
 ConfigArgument = typer.Argument(None, help="Campaign YAML (default: the built-in quickstart).")
 SetOption = typer.Option(None, "--set", help="Override a setting: --set train.learning_rate=1e-5 (repeatable).")
 TrackingOption = typer.Option(None, "--tracking-uri", help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, else sqlite in output_dir).")
+VerboseOption = typer.Option(False, "--verbose", help="Show the libraries' own output (else in RUN_DIR/library.log).")
 
 
 @app.command()
@@ -129,21 +102,37 @@ def launch(
     overrides: Optional[list[str]] = SetOption,
     tracking_uri: Optional[str] = TrackingOption,
     run_dir: Optional[str] = typer.Option(None, "--run-dir", help="Run folder (default: output_dir/name)."),
+    verbose: bool = VerboseOption,
 ) -> None:
     """Start a self-improvement campaign."""
-    from selfplay.campaign import launch as launch_campaign
     from selfplay.config_loader import load_config
+    from selfplay.environments import build_environments
+    from selfplay.progress import show_library_output
+
+    show_library_output(verbose)
 
     config = load_config(config_path, overrides or [])
-    launch_campaign(config, run_dir, tracking_uri)  # a bug deep inside keeps its traceback; SettingError does not
+    # Environment names, options and levels are checked here too, in a second, before torch and TRL
+    # load; the campaign's launch checks them again with the model and the tracking store.
+    build_environments(config)
+    from selfplay.campaign import launch as launch_campaign
+
+    launch_campaign(config, run_dir, tracking_uri)
 
 
 @app.command()
 def resume(
     run_dir: str = typer.Argument(..., help="The run folder of the campaign to continue."),
     tracking_uri: Optional[str] = TrackingOption,
+    verbose: bool = VerboseOption,
 ) -> None:
     """Continue a campaign that was killed, failed or ran out of time."""
+    from selfplay.config_loader import load_run_config
+    from selfplay.progress import show_library_output
+
+    show_library_output(verbose)
+
+    load_run_config(run_dir)  # a missing folder, config or state fails here, before torch and TRL load
     from selfplay.campaign import resume as resume_campaign
 
     resume_campaign(run_dir, tracking_uri)
@@ -152,14 +141,15 @@ def resume(
 @app.command()
 def pretrain(config_path: Optional[str] = ConfigArgument, overrides: Optional[list[str]] = SetOption) -> None:
     """Pretrain the tiny model by imitating each environment's systematically wrong teacher."""
-    from policy.pretrain import pretrain as run_pretraining
-    from selfplay.environments import build_environments
     from selfplay.config_loader import load_config
+    from selfplay.environments import build_environments
 
     config = load_config(config_path, overrides or [])
     if config.policy.model != "tiny":
         raise UserError(f"policy.model is {config.policy.model!r}; pretraining is for the tiny model only")
-    configured = user_errors(build_environments)(config)
+    configured = build_environments(config)
+    from policy.pretrain import pretrain as run_pretraining
+
     environments = [(name, c.spec, c.entry.weight) for name, c in configured.items()]
     result = run_pretraining(config.policy, config.pretrain, environments)
     table = Table("env/level", "pretrained pass@1", "teacher accuracy", title=f"pretrained model: {result.folder}")
@@ -174,14 +164,77 @@ def compare(
     campaign: str = typer.Argument(..., help="Campaign name (its MLflow experiment)."),
     output_dir: str = typer.Option("runs", help="Where the default sqlite store lives."),
     tracking_uri: Optional[str] = TrackingOption,
+    output_format: str = typer.Option("table", "--format", help="table, json or csv (one row per generation)."),
+    plot: Optional[str] = typer.Option(None, "--plot", help="Also draw pass@1 by generation into FILE (.png; .html needs plotly)."),
 ) -> None:
-    """The campaign's generations as a table, read back from MLflow."""
-    from selfplay.compare import generations_from_mlflow
-    from selfplay.report import generations_table
+    """The campaign's generations as a table, read back from MLflow (a local store or a server)."""
+    import csv
+    import json
+
+    from selfplay.compare import campaign_from_mlflow
+    from selfplay.improvement_plot import write_html, write_png
+    from selfplay.report import generations_rows, generations_table
+
+    if output_format not in ("table", "json", "csv"):
+        raise UserError(f"--format must be table, json or csv; got {output_format!r}")
+    if plot is not None and not plot.endswith((".png", ".html")):
+        raise UserError(f"--plot: the file must end in .png or .html; got {plot!r}")
+    uri = _store_holding(campaign, output_dir, tracking_uri)
+    history = campaign_from_mlflow(uri, campaign)
+    rows = generations_rows(history.records)
+    if output_format == "table":
+        console.print(generations_table(history.records, title=f"campaign {campaign}", gate=history.gate))
+    elif output_format == "json":
+        print(json.dumps({"campaign": campaign, "gate": history.gate, "teacher_accuracy": history.teacher,
+                          "generations": rows}, indent=2))
+    else:
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    if plot is not None:
+        title = f"campaign {campaign}: held-out pass@1 by generation"
+        write = write_png if plot.endswith(".png") else write_html
+        if write(plot, history.records, history.teacher, title) is None:
+            raise UserError("--plot: an .html plot needs plotly (pip install plotly); a .png file needs nothing more")
+        print(f"wrote {plot}", file=sys.stderr)
+
+
+def _store_holding(campaign: str, output_dir: str, tracking_uri: str | None) -> str:
+    """The tracking URI of the store that holds `campaign`; UserError, creating nothing, if none does.
+
+    Only reads: a local store that does not exist yet is not opened (MLflow would
+    create it), and the campaigns offered are experiments with a campaign run,
+    not MLflow's "Default".
+    """
     from selfplay.tracking import resolve_tracking_uri
 
     uri = resolve_tracking_uri(tracking_uri, None, output_dir)
-    console.print(generations_table(user_errors(generations_from_mlflow)(uri, campaign), title=f"campaign {campaign}"))
+    local = _local_store_path(uri)
+    if local is not None and not local.exists():
+        raise UserError(f"no campaign {campaign!r}: there is no tracking store at {local} yet "
+                        "(`selfplay launch` creates it; --output-dir or --tracking-uri point at another)")
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri)
+    experiment = client.get_experiment_by_name(campaign)
+    if experiment is None or experiment.lifecycle_stage != "active":
+        experiments = {e.experiment_id: e.name for e in client.search_experiments()}
+        runs = client.search_runs(list(experiments), "tags.`selfplay.kind` = 'campaign'") if experiments else []
+        names = sorted({experiments[run.info.experiment_id] for run in runs})
+        raise UserError(f"no campaign {campaign!r} in {uri} (campaigns: {', '.join(names) or 'none'})")
+    return uri
+
+
+def _local_store_path(uri: str) -> Path | None:
+    """The file or folder of a local tracking store (sqlite, file), None for a server."""
+    from urllib.parse import urlparse
+
+    if uri.startswith("sqlite:///"):
+        return Path(uri[len("sqlite:///"):])
+    if uri.startswith("file:"):
+        return Path(urlparse(uri).path)
+    return None if "://" in uri else Path(uri)
 
 
 @app.command()
@@ -190,19 +243,25 @@ def ui(
     tracking_uri: Optional[str] = TrackingOption,
     host: str = typer.Option("127.0.0.1", help="Interface to listen on (localhost by default)."),
     port: int = typer.Option(5000),
+    campaign: Optional[str] = typer.Option(None, "--campaign", help="Print (and with --open, open) this campaign's page."),
+    open_browser: bool = typer.Option(False, "--open", help="Open the campaign's page in a web browser."),
 ) -> int:
-    """Start the MLflow UI on the campaigns' store."""
-    import subprocess
-
-    from selfplay.tracking import resolve_tracking_uri
+    """Start the MLflow UI on the campaigns' store and print each campaign's address in it; Ctrl-C stops it."""
+    from selfplay.mlflow_ui import campaign_urls, is_server, serve
+    from selfplay.tracking import resolve_tracking_uri, without_credentials
 
     uri = resolve_tracking_uri(tracking_uri, None, output_dir)
-    if not uri.startswith(("sqlite:", "file:", "postgresql", "mysql")) and "://" in uri:
-        console.print(f"the campaigns are on a tracking server already: open {uri} in a browser")
+    if campaign is not None:
+        uri = _store_holding(campaign, output_dir, tracking_uri)  # UserError naming the campaigns there
+    if is_server(uri):
+        for name, url in campaign_urls(uri, without_credentials(uri).rstrip("/"), campaign).items():
+            console.print(f"campaign {name}: {url}", highlight=False, soft_wrap=True)
+        console.print(f"the campaigns are on a tracking server already: open {without_credentials(uri)} in a browser")
         return 0
-    console.print(f"MLflow UI on http://{host}:{port} for {uri}")
-    command = [sys.executable, "-m", "mlflow", "ui", "--backend-store-uri", uri, "--host", host, "--port", str(port), "--workers", "1"]
-    return subprocess.call(command)
+    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    urls = campaign_urls(uri, base, campaign) if _local_store_path(uri) is None or _local_store_path(uri).exists() else {}
+    console.print(f"MLflow UI on {base} for {uri}", highlight=False, soft_wrap=True)  # soft_wrap: an address stays whole
+    return serve(uri, host, port, lambda line: console.print(line, highlight=False, soft_wrap=True), urls, open_browser)
 
 
 # -- selfplay envs --------------------------------------------------------------
@@ -228,8 +287,15 @@ def envs_sample(
     answer_format: Optional[str] = typer.Option(None, help="tag, boxed, answer_line or last_number."),
 ) -> None:
     """Show problems with their reference answers."""
+    from env.problem import SPLITS
+    from selfplay.environments import draw_problems
+
     environment = _load_environment(name, answer_format)
-    problems = user_errors(environment.problems)(count, seed, difficulty, split)
+    if difficulty not in environment.levels:
+        raise UserError(f"{environment.name}: difficulty must be one of {environment.difficulties}, got {difficulty}")
+    if split not in SPLITS:
+        raise UserError(f"--split must be one of {', '.join(SPLITS)}, got {split!r}")
+    problems = draw_problems(environment, count, seed, difficulty, split, where=name)
     table = Table("id", "prompt", "reference answer", "teacher's demonstration")
     for problem in problems:
         table.add_row(problem.id, problem.prompt, problem.answer, environment.demonstration(problem))
@@ -242,29 +308,34 @@ def envs_check(
     seed: int = typer.Option(0, "--seed", "-s"),
     num_problems: int = typer.Option(20, "--num-problems", "-n", help="Problems per level and check."),
 ) -> int:
-    """Conformance checks for environment authors; exits 1 if any check fails."""
-    from env import get_environment, list_environments
+    """Conformance checks for environment authors; exits 1 if a check fails, 2 if an environment cannot be loaded."""
+    from env import list_environments
     from env.checker import check_environment
 
-    failed = 0
+    failed, unloadable = 0, 0
     for name in names or [info.name for info in list_environments()]:
         try:
-            results = check_environment(get_environment(name), seed=seed, num_problems=num_problems)
-        except (KeyError, ValueError, TypeError) as error:  # a broken plugin fails its own line
-            console.print(f"{name}: [red]cannot load[/red]: {_message(error)}", highlight=False)
-            failed += 1
+            environment = _load_environment(name)
+        except UserError as error:  # a broken plugin fails its own line; the others are still checked
+            console.print(f"{name}: [red]cannot load[/red]: {error}", highlight=False)
+            unloadable += 1
             continue
+        results = check_environment(environment, seed=seed, num_problems=num_problems)
         failures = [result for result in results if not result.passed]
         failed += len(failures)
         status = "[green]ok[/green]" if not failures else f"[red]{len(failures)} failed[/red]"
         console.print(f"{name}: {len(results) - len(failures)}/{len(results)} checks passed {status}")
         for failure in failures:
             console.print(f"  [red]FAIL[/red] {failure.name}: {failure.detail}", highlight=False)
+    if unloadable:
+        return USER_ERROR_EXIT_CODE
     return 1 if failed else 0
 
 
 def _load_environment(name: str, answer_format: Optional[str] = None):
-    from env import get_environment
+    """The environment `name` refers to; UserError for an unknown name or a rejected option."""
+    from env import EnvironmentSpec
+    from selfplay.environments import build_environment
 
     options = {"answer_format": answer_format} if answer_format else {}
-    return user_errors(get_environment)(name, **options)
+    return build_environment(EnvironmentSpec.of(name, **options))

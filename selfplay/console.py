@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import os
+from typing import TextIO
 
 from rich.console import Console
 
 
-def output_console() -> Console:
-    """Rich's console, 160 columns wide where output is not a terminal (a log file, CI, `| tee`).
+def output_console(file: TextIO | None = None) -> Console:
+    """Rich's console on `file` (default: whatever sys.stdout is when it prints), 160 columns wide off a terminal.
 
-    Rich falls back to 80 columns there, which squeezes the generation table
-    into cells like "gener…" that nobody can read afterwards; COLUMNS still wins.
+    Off a terminal (a log file, CI, `| tee`) rich falls back to 80 columns,
+    which squeezes the generation table into cells like "gener…" that nobody
+    can read afterwards; COLUMNS still wins.
     """
-    console = Console()
+    console = Console(file=file)
     if not console.is_terminal and "COLUMNS" not in os.environ:
-        console = Console(width=160)
+        console = Console(file=file, width=160)
     return console

@@ -83,11 +83,12 @@ def test_params_are_the_whole_resolved_config(finished):
     assert params["environments.0.name"] == "arithmetic"
 
 
-def test_generation_artifacts_include_config_rollouts_and_eval_results(finished):
+def test_generation_artifacts_include_rollouts_and_eval_results_and_the_parent_the_config(finished):
     _, client, runs = finished
     trained = _children(runs)[1]
     names = {a.path for a in client.list_artifacts(trained.info.run_id)}
-    assert {"config.yaml", "eval_results.json", "rollouts.json"} <= names
+    assert {"eval_results.json", "rollouts.json"} <= names
+    assert "config.yaml" in {a.path for a in client.list_artifacts(_parent(runs).info.run_id)}
     table = json.loads(open(client.download_artifacts(trained.info.run_id, "rollouts.json")).read())
     assert {"prompt", "completion", "correct", "well_formatted"} <= set(table["columns"])
     results = json.loads(open(client.download_artifacts(trained.info.run_id, "eval_results.json")).read())
@@ -100,8 +101,8 @@ def test_promoted_generations_are_registered_and_champion_alias_moves(finished):
     assert len(versions) == 3  # generations 0, 1 and 2 were all promoted
     champion = client.get_model_version_by_alias("e2e-policy", "champion")
     assert champion.run_id == _children(runs)[2].info.run_id
-    files = {a.path for a in client.list_artifacts(champion.run_id, "model")}
-    assert "model/config.json" in files
+    files = {a.path for a in client.list_artifacts(champion.run_id, "model/model")}
+    assert "model/model/config.json" in files  # MLflow's transformers flavor: the weights under model/model
 
 
 def test_state_and_disk_hold_every_generation_once(finished):
