@@ -3,14 +3,16 @@
 Harder levels have more digits, more operands and more operators (+, -, *,
 with the usual precedence). The answer is one integer, checked exactly.
 
-Teacher errors (for pretraining): the teacher adds column by column and, on
-some of the problems that need one, forgets to carry (47 + 85 -> 122); when
-subtracting it forgets to borrow and takes the smaller digit from the larger
-(52 - 38 -> 26). Multiplication it gets right. Only problems with a carry or
-borrow can go wrong, so at each level the teacher forgets on the share of them
-that makes it wrong on `teacher_error_rate` of all problems (as far as that
-level has enough carries). The mistake is decided per problem, so the same
-problem always gets the same wrong answer.
+Teacher errors (for pretraining) are a habit, a rule of what the problem
+shows, so an imitator can learn them: the teacher adds column by column and
+forgets the carry whenever a column's total only just passes nine (10, 11 or
+12 with the default `careless_margin` of 3: 46 + 85 -> 121, while 47 + 86 ->
+133 is right); it subtracts column by column and, when the bottom digit is
+larger by at most the margin, forgets to borrow and takes the smaller digit
+from the larger (52 - 34 -> 22). Multiplication it gets right. Carrying is
+thus demonstrated in every column, just not for the small overflows: the
+right move exists in the imitator's repertoire, one digit away, where
+sampling can find it again. The leftmost column writes its whole total.
 
     >>> Arithmetic().problem(seed=0, index=0, difficulty=1).question
     'What is 12 + 83?'
@@ -57,13 +59,19 @@ class Arithmetic(Environment):
     description = "Integer + - * with more digits and operands at higher levels; one exact integer answer."
     levels = LEVELS
     answer_formats = ("tag", "boxed", "answer_line", "last_number")
-    teacher_errors = "forgets the carry (and the borrow) on a share of the problems that need one"
+    teacher_errors = "forgets a carry when a column's total is 10 to 9 + careless_margin (and a borrow short by at most it)"
 
-    default_teacher_error_rate = 0.38
-
-    def __init__(self, answer_format: str | None = None, teacher_error_rate: float | None = None):
-        super().__init__(answer_format, teacher_error_rate)
-        self._forget_rates: dict[int, float] = {}  # difficulty -> share of carry problems it forgets on
+    def __init__(self, answer_format: str | None = None, teacher_error_rate: float | None = None, careless_margin: int = 3):
+        if teacher_error_rate is not None:
+            raise ValueError(
+                f"{NAME}: teacher_error_rate cannot be set, got {teacher_error_rate}: the teacher errs by a rule; "
+                "set careless_margin instead (0 = a perfect teacher, 9 = forgets every carry and borrow)"
+            )
+        if not 0 <= careless_margin <= 9:
+            raise ValueError(f"{NAME}: careless_margin must be in 0..9, got {careless_margin}")
+        super().__init__(answer_format)
+        self.careless_margin = careless_margin
+        self._error_rates: dict[int, float] = {}  # difficulty -> share of problems the rule gets wrong
 
     def generate(self, rng: random.Random, level: Config) -> Draft:
         low, high = 10 ** (level.num_digits - 1), 10**level.num_digits - 1
@@ -81,22 +89,15 @@ class Arithmetic(Environment):
         return parse_integer(answer) == int(problem.answer)
 
     def teacher_answer(self, problem: Problem) -> str:
-        careless = _careless_answer(problem)
-        if careless == problem.answer or self.rng_for(problem, "teacher").random() >= self._forget_rate(problem.difficulty):
-            return problem.answer
-        return careless
+        operands, operators = problem.inputs["operands"], problem.inputs["operators"]
+        return str(_evaluate(operands, operators, lambda a, op, b: _careless(a, op, b, self.careless_margin)))
 
-    def _forget_rate(self, difficulty: int) -> float:
-        """Share of carry/borrow problems to get wrong so that `teacher_error_rate` of all problems are."""
-        if difficulty not in self._forget_rates:
-            sample = [self.problem(seed=-1, index=i, difficulty=difficulty) for i in range(2_000)]
-            carry_share = sum(_careless_answer(p) != p.answer for p in sample) / len(sample)
-            self._forget_rates[difficulty] = min(1.0, self.teacher_error_rate / carry_share) if carry_share else 0.0
-        return self._forget_rates[difficulty]
-
-
-def _careless_answer(problem: Problem) -> str:
-    return str(_evaluate(problem.inputs["operands"], problem.inputs["operators"], _careless))
+    def expected_teacher_error_rate(self, difficulty: int) -> float:
+        """The rule's error rate at a level, measured once on 4,000 problems of a seed no campaign uses."""
+        if difficulty not in self._error_rates:
+            sample = self.problems(4_000, seed=-1, difficulty=difficulty)
+            self._error_rates[difficulty] = sum(self.teacher_answer(p) != p.answer for p in sample) / len(sample)
+        return self._error_rates[difficulty]
 
 
 def _render(operands: list[int], operators: list[str]) -> str:
@@ -132,26 +133,47 @@ def _exact(a: int, operator: str, b: int) -> int:
     return {"+": a + b, "-": a - b, "*": a * b}[operator]
 
 
-def _careless(a: int, operator: str, b: int) -> int:
-    """The teacher's column arithmetic: no carries, no borrows (on non-negative operands)."""
+def _careless(a: int, operator: str, b: int, margin: int) -> int:
+    """The teacher's column arithmetic with its habit (on non-negative operands; products are right)."""
     if operator == "*" or a < 0 or b < 0:
         return _exact(a, operator, b)
     if operator == "+":
-        return _add_without_carry(a, b)
-    return _subtract_without_borrow(a, b) if a >= b else -_subtract_without_borrow(b, a)
+        return _add_in_columns(a, b, margin)
+    return _subtract_in_columns(a, b, margin) if a >= b else -_subtract_in_columns(b, a, margin)
 
 
-def _add_without_carry(a: int, b: int) -> int:
-    """Each column writes (sum mod 10) and drops the carry; the leftmost column writes its whole sum."""
-    digits_a, digits_b = str(a)[::-1], str(b)[::-1]
-    width = max(len(digits_a), len(digits_b))
-    columns = [int(digits_a[i]) if i < len(digits_a) else 0 for i in range(width)]
-    columns = [c + (int(digits_b[i]) if i < len(digits_b) else 0) for i, c in enumerate(columns)]
-    written = "".join(str(c % 10) for c in columns[:-1])[::-1]
-    return int(str(columns[-1]) + written)
+def _digits(n: int, width: int) -> list[int]:
+    """Least significant digit first, padded with zeros to `width`."""
+    return [int(d) for d in str(n)[::-1].ljust(width, "0")]
 
 
-def _subtract_without_borrow(a: int, b: int) -> int:
-    """For a >= b: each column writes |digit_a - digit_b|, the classic smaller-from-larger bug."""
-    digits_a, digits_b = str(a)[::-1], str(b)[::-1].ljust(len(str(a)), "0")
-    return int("".join(str(abs(int(x) - int(y))) for x, y in zip(digits_a, digits_b))[::-1])
+def _add_in_columns(a: int, b: int, margin: int) -> int:
+    """Column addition that drops the carry when a column's total is 10 .. 9 + margin."""
+    width = max(len(str(a)), len(str(b)))
+    written, carry = [], 0
+    for column, (x, y) in enumerate(zip(_digits(a, width), _digits(b, width))):
+        total = x + y + carry
+        if column == width - 1:
+            return int(str(total) + "".join(reversed(written)))
+        written.append(str(total % 10))
+        carry = 1 if total >= 10 + margin else 0
+    raise AssertionError("unreachable: the leftmost column returns")
+
+
+def _subtract_in_columns(a: int, b: int, margin: int) -> int:
+    """For a >= b: column subtraction that, when the bottom digit is larger by at most `margin`, forgets to
+    borrow and writes the smaller digit taken from the larger (the classic bug); larger gaps borrow right."""
+    width = len(str(a))
+    written, borrow = [], 0
+    for x, y in zip(_digits(a, width), _digits(b, width)):
+        difference = x - y - borrow
+        if difference >= 0:
+            written.append(difference)
+            borrow = 0
+        elif -difference <= margin:
+            written.append(-difference)
+            borrow = 0
+        else:
+            written.append(difference + 10)
+            borrow = 1
+    return int("".join(str(d) for d in reversed(written)))

@@ -52,7 +52,7 @@ def load_policy(config: PolicyConfig, model: str | None = None) -> Policy:
     spec = model or config.model
     if spec == "tiny":
         network, tokenizer = build_tiny_model(config.tiny)
-        return Policy(network, tokenizer, PromptFormat("plain"), "tiny")
+        return Policy(network, tokenizer, PromptFormat("question"), "tiny")
     folder = resolve_model_folder(spec, config.cache_dir)
     network, tokenizer = _from_pretrained(folder, config.dtype)
     _ensure_pad_token(tokenizer, network, config.pad_token, spec)
@@ -98,8 +98,10 @@ def resolve_model_folder(spec: str, cache_dir: str) -> str:
         return str(path)
     if HUB_ID.match(spec) and not path.exists():
         return spec
+    missing = "" if path.exists() else f": there is no such folder ({path.resolve()})"
     raise SettingError(
         f"policy.model: {spec!r} is not 'tiny', a model folder, a .gguf file, pypi:<package> or a hub id (org/name)"
+        + missing
     )
 
 
@@ -120,8 +122,8 @@ def _not_loadable(folder: str, error: Exception) -> SettingError:
     if Path(folder).exists():
         return SettingError(f"policy.model: cannot load {folder!r}: {str(error).splitlines()[0]}")
     return SettingError(
-        f"policy.model: {folder!r} could not be found locally (no network, or not downloaded); download it "
-        f"(`hf download {folder} --local-dir DIR`) and set policy.model to DIR"
+        f"policy.model: {folder!r} could not be found locally (no such folder, and no network or not downloaded "
+        f"from the hub); download it (`hf download {folder} --local-dir DIR`) and set policy.model to DIR"
     )
 
 

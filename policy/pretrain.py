@@ -25,17 +25,19 @@ from pathlib import Path
 from statistics import fmean
 from typing import Any, Sequence
 
+from env.errors import AnswerError
 from env.registry import EnvironmentSpec
 from policy.evaluation import EvalSettings, evaluate
 from policy.config import PolicyConfig, PretrainConfig
 from policy.errors import SettingError
 from policy.loader import Policy, load_policy
+from policy.sampling import SamplingConfig, sample
 from policy.precision import bf16_supported
 from rewards.compose import RewardSpec, build_rewards
 from rewards.sandbox import VerifierPool
 
 RESULT_FILE = "selfplay_pretrain.json"
-FORMAT_VERSION = 1  # bump when demonstrations or training change, so old caches are not reused
+FORMAT_VERSION = 2  # bump when demonstrations or training change, so old caches are not reused
 
 
 @dataclass
@@ -43,8 +45,13 @@ class PretrainResult:
     folder: str
     pass_at_1: dict[str, float]  # "env/difficulty" -> held-out greedy pass@1 of the pretrained model
     teacher_accuracy: dict[str, float]  # "env/difficulty" -> the teacher's accuracy on the same problems
+    # "env/difficulty" -> share of held-out problems where the imitator's greedy answer is the teacher's, right or wrong
+    fidelity: dict[str, float]
+    # "env/difficulty" -> share of the teacher's wrong answers that the imitator reproduces (None: the teacher made none)
+    mistakes_reproduced: dict[str, float | None]
     num_parameters: int
     wall_time_s: float
+    num_steps: int = 0  # optimizer steps taken (fewer than max_steps when the imitator converged early)
     reused: bool = False
 
     @property
@@ -82,16 +89,15 @@ def pretrain(
         shutil.rmtree(staging, ignore_errors=True)  # left over by a killed pretraining
     processes.wait_for_everyone()
     demonstrations = _demonstrations(policy, instances, environments, config)
-    _train(policy, demonstrations, config, staging, processes.num_processes)
+    steps = _train(policy, demonstrations, config, staging, processes.num_processes, _FidelityCheck(policy, instances, config))
     if processes.is_main_process:
         policy.save(staging)
-        pass_at_1, teacher_accuracy = _evaluate(policy, instances, environments, config)
         result = PretrainResult(
             folder=str(folder),
-            pass_at_1=pass_at_1,
-            teacher_accuracy=teacher_accuracy,
+            **_evaluate(policy, instances, environments, config),
             num_parameters=sum(p.numel() for p in policy.model.parameters()),
             wall_time_s=round(time.monotonic() - started, 1),
+            num_steps=steps,
         )
         (staging / RESULT_FILE).write_text(json.dumps({k: v for k, v in asdict(result).items() if k != "reused"}, indent=2))
         shutil.rmtree(folder, ignore_errors=True)
@@ -136,8 +142,15 @@ def _demonstrations(policy: Policy, instances: dict, environments: Sequence, con
     return datasets.Dataset.from_list(rows)
 
 
-def _train(policy: Policy, dataset, config: PretrainConfig, output_dir: Path, num_processes: int) -> None:
+def _train(policy: Policy, dataset, config: PretrainConfig, output_dir: Path, num_processes: int, check: "_FidelityCheck") -> int:
+    """SFT on the demonstrations until the fidelity check passes or max_steps; returns the steps taken."""
+    from transformers import TrainerCallback
     from trl import SFTConfig, SFTTrainer
+
+    class StopWhenFaithful(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            if state.global_step % config.check_every_steps == 0 and check.passes():
+                control.should_training_stop = True
 
     arguments = SFTConfig(
         output_dir=str(output_dir / "trainer"),
@@ -157,26 +170,68 @@ def _train(policy: Policy, dataset, config: PretrainConfig, output_dir: Path, nu
         dataloader_num_workers=0,
         bf16=bf16_supported(),
     )
-    trainer = SFTTrainer(model=policy.model, args=arguments, train_dataset=dataset, processing_class=policy.tokenizer)
+    trainer = SFTTrainer(model=policy.model, args=arguments, train_dataset=dataset, processing_class=policy.tokenizer,
+                         callbacks=[StopWhenFaithful()])
     trainer.train()
     policy.model = trainer.model
     shutil.rmtree(output_dir / "trainer", ignore_errors=True)
+    return trainer.state.global_step
 
 
-def _evaluate(policy: Policy, instances: dict, environments: Sequence, config: PretrainConfig):
-    """Held-out greedy pass@1 of the imitator, and its teacher's accuracy, per environment and level."""
+class _FidelityCheck:
+    """Does the imitator give the teacher's answers yet? Greedy answers on a fixed check set of held-out
+    problems (another seed than the reported evaluation, so stopping does not select on it)."""
+
+    def __init__(self, policy: Policy, instances: dict, config: PretrainConfig):
+        self.policy, self.target = policy, config.target_fidelity
+        self.sets = []  # (environment, problems, the teacher's demonstrations) per environment and level
+        for environment in instances.values():
+            for difficulty in config.difficulties:
+                problems = environment.problems(config.num_check_problems, config.seed + 1, difficulty, "eval")
+                self.sets.append((environment, problems, [environment.demonstration(p) for p in problems]))
+
+    def passes(self) -> bool:
+        """True when every level's fidelity reaches the target; every process computes the same answer."""
+        if self.target >= 1.0:
+            return False
+        for environment, problems, demonstrations in self.sets:
+            settings = SamplingConfig(_budget(problems, environment), 0.0, 1.0, 256)
+            completions = sample(self.policy, [p.prompt for p in problems], settings)
+            agree = [_same_answer(environment, c[0].text, d) for c, d in zip(completions, demonstrations)]
+            if fmean(agree) < self.target:
+                return False
+        return True
+
+
+def _evaluate(policy: Policy, instances: dict, environments: Sequence, config: PretrainConfig) -> dict[str, dict]:
+    """Held-out greedy pass@1 of the imitator, its teacher's accuracy, and how faithfully it imitates the teacher."""
     specs = {name: spec for name, spec, _ in environments}
-    pass_at_1, teacher_accuracy = {}, {}
+    figures: dict[str, dict] = {"pass_at_1": {}, "teacher_accuracy": {}, "fidelity": {}, "mistakes_reproduced": {}}
     with VerifierPool(specs, num_workers=1) as pool:
         rewards = build_rewards([RewardSpec("correct")], specs, pool)
         for name, environment in instances.items():
             for difficulty in config.difficulties:
+                key = f"{name}/{difficulty}"
                 problems = environment.problems(config.num_eval_problems, config.seed, difficulty, "eval")
                 result = evaluate(policy, problems, rewards, EvalSettings(num_samples=0, max_new_tokens=_budget(problems, environment)))
-                pass_at_1[f"{name}/{difficulty}"] = round(result.pass_at_1, 4)
                 verdicts = pool.verify([(p, environment.demonstration(p)) for p in problems])
-                teacher_accuracy[f"{name}/{difficulty}"] = round(fmean(v.score >= 1.0 for v in verdicts), 4)
-    return pass_at_1, teacher_accuracy
+                teacher_right = [v.score >= 1.0 for v in verdicts]
+                agrees = [_same_answer(environment, row["completion"], environment.demonstration(p))
+                          for row, p in zip(result.rows, problems)]
+                mistakes = [agree for agree, right in zip(agrees, teacher_right) if not right]
+                figures["pass_at_1"][key] = round(result.pass_at_1, 4)
+                figures["teacher_accuracy"][key] = round(fmean(teacher_right), 4)
+                figures["fidelity"][key] = round(fmean(agrees), 4)
+                figures["mistakes_reproduced"][key] = round(fmean(mistakes), 4) if mistakes else None
+    return figures
+
+
+def _same_answer(environment: Any, completion: str, demonstration: str) -> bool:
+    """Whether a completion gives the demonstration's answer (as extracted text; an unreadable one never does)."""
+    try:
+        return environment.answer_format.extract(completion).strip() == environment.answer_format.extract(demonstration).strip()
+    except AnswerError:
+        return False
 
 
 def _budget(problems: list, environment: Any) -> int:

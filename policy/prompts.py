@@ -1,12 +1,19 @@
 """How a problem's prompt is shown to a model: its chat template, or plain text.
 
 Instruct models get their chat template (the user turn is the problem's prompt,
-which already says where to put the answer); the tiny model gets plain text
-ending in a newline. The format is saved with every checkpoint, so a policy is
-always prompted the way it was trained.
+which already says where to put the answer); other models get plain text
+ending in a newline. The tiny model, trained from scratch, gets the question
+alone: it learns where the answer goes from its demonstrations, not from an
+English instruction, and the instruction was more than half of every
+sequence it trained on (a quickstart prompt of 45 characters becomes 17, and
+pretraining learned addition in fewer steps as well as faster ones). The
+format is saved with every checkpoint, so a policy is always prompted the way
+it was trained.
 
     >>> PromptFormat("plain").model_input("What is 2 + 2? Answer in <answer></answer>.")
     'What is 2 + 2? Answer in <answer></answer>.\\n'
+    >>> PromptFormat("question").model_input("What is 2 + 2? Answer in <answer></answer>.")
+    'What is 2 + 2?\\n'
 """
 
 from __future__ import annotations
@@ -16,15 +23,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from env.answers import ANSWER_FORMATS
 from policy.errors import SettingError
 
 PROMPT_FORMAT_FILE = "selfplay_prompt.json"
-STYLES = ("chat", "plain")
+STYLES = ("chat", "plain", "question")
 
 
 @dataclass(frozen=True)
 class PromptFormat:
-    style: str  # "chat" (apply the tokenizer's chat template) or "plain"
+    style: str  # "chat" (the tokenizer's chat template), "plain" (the prompt), "question" (without the format instruction)
     system_prompt: str | None = None  # chat only: an optional system turn
 
     def __post_init__(self):
@@ -35,6 +43,8 @@ class PromptFormat:
         """What goes into TRL's `prompt` column: text, or chat messages that TRL templates itself."""
         if self.style == "plain":
             return prompt + "\n"
+        if self.style == "question":
+            return without_instruction(prompt) + "\n"
         messages = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
         return messages + [{"role": "user", "content": prompt}]
 
@@ -52,6 +62,15 @@ class PromptFormat:
     def load(cls, folder: str | Path) -> "PromptFormat | None":
         path = Path(folder, PROMPT_FORMAT_FILE)
         return cls(**json.loads(path.read_text())) if path.exists() else None
+
+
+def without_instruction(prompt: str) -> str:
+    """The prompt less the answer-format instruction that environments append to the question."""
+    for answer_format in ANSWER_FORMATS.values():
+        suffix = " " + answer_format.instruction
+        if prompt.endswith(suffix):
+            return prompt[: -len(suffix)]
+    return prompt
 
 
 def choose_prompt_format(style: str, tokenizer: Any, system_prompt: str | None = None) -> PromptFormat:

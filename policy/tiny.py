@@ -32,6 +32,7 @@ def build_tiny_model(config: TinyModelConfig = TinyModelConfig()) -> tuple[Llama
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         tie_word_embeddings=True,
+        initializer_range=config.initializer_range,
     )
     generator_state = torch.random.get_rng_state()
     torch.manual_seed(config.seed)

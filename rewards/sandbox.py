@@ -102,7 +102,11 @@ class VerifierPool:
         num_workers: int = 2,
         timeout_s: float = 1.0,
         memory_mb: int = 1024,
+        max_error_rate: float = 1.0,
     ):
+        if not 0.0 <= max_error_rate <= 1.0:
+            raise ValueError(f"verifier: max_error_rate must be in [0, 1], got {max_error_rate}")
+        self.max_error_rate = max_error_rate  # a batch whose checker raised on more than this share stops the run
         if timeout_s <= 0:
             raise ValueError(f"verifier: timeout_s must be > 0, got {timeout_s}")
         if num_workers < 0:
@@ -139,7 +143,19 @@ class VerifierPool:
         else:
             verdicts = self._verify_in_workers(jobs)
         self._count(jobs, verdicts)
+        self._stop_if_broken(jobs, verdicts)
         return verdicts
+
+    def _stop_if_broken(self, jobs: Sequence[tuple[Problem, str]], verdicts: list[Verdict]) -> None:
+        """A checker that raises on most of a batch is a bug to fix, not a model to train: stop, naming it."""
+        failed = [(problem.env, verdict.reason) for (problem, _), verdict in zip(jobs, verdicts) if verdict.error]
+        if not failed or len(failed) / len(verdicts) <= self.max_error_rate:
+            return
+        environments = sorted({env for env, _ in failed})
+        raise VerifierError(
+            f"the checker of {', '.join(environments)} raised on {len(failed)} of {len(verdicts)} completions in one batch "
+            f"(more than verifier.max_error_rate {self.max_error_rate}); first: {failed[0][1]}"
+        )
 
     def take_counts(self) -> VerifierCounts:
         """Counts since the previous call (or since the pool was created), and start new ones."""

@@ -21,10 +21,15 @@ each generation:
   curriculum
             an environment moves up a level when the champion masters it
 
+  stall     when candidates keep being rejected or a level stops moving, say
+            so and apply the remedy `stall.remedy` names (selfplay/stall.py)
+
 Deliberate deviations: a rejected candidate is dropped and the next
 generation starts again from the champion (AlphaGo Zero kept training one
-network and only gated the self-play player); selection samples once per
-generation rather than per batch, because TRL has no dynamic sampling.
+network and only gated the self-play player), unless the campaign has
+stalled and its remedy is to continue from the candidate; selection samples
+once per generation rather than per batch, because TRL has no dynamic
+sampling.
 
 Every phase writes its result to the run folder and the state atomically
 before it is logged, so a campaign killed at any point resumes where it was.
@@ -35,7 +40,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +66,7 @@ from selfplay.problems import eval_problems, training_problems
 from selfplay import progress, run_logging
 from selfplay.progress import CampaignProgress
 from selfplay.report import gate_rule, generations_table, per_level_pass_at_1
+from selfplay.stall import detect_stall, remedied_train_settings
 from selfplay.state import CONFIG_FILE, CampaignState, GenerationRecord
 from selfplay.tracking import NullTracker, Tracker, TrackingError, is_tracking_failure, resolve_tracking_uri, without_credentials
 from selfplay.training import latest_checkpoint, rollout_rows, run_expert_iteration, run_rl
@@ -77,6 +83,7 @@ class Campaign:
     eval_set: list[Problem]
     tracker: Tracker | NullTracker  # a NullTracker, which logs nothing, on processes other than the main one
     progress: CampaignProgress  # the console's live display (shows nothing on processes other than the main one)
+    verifier: VerifierPool  # scores every completion; keeps the first checker errors for the record
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -143,12 +150,12 @@ def _run(config: CampaignConfig, run_dir: Path, configured: dict[str, Configured
     verifier = config.verifier
     with progress.library_output(run_dir, main) as stream, \
             CampaignProgress(output_console(stream), config.name, config.generations, state.elapsed_s, main) as display, \
-            VerifierPool(specs, verifier.num_workers, verifier.timeout_s, verifier.memory_mb) as pool:
+            VerifierPool(specs, verifier.num_workers, verifier.timeout_s, verifier.memory_mb, verifier.max_error_rate) as pool:
         rewards = build_rewards([RewardSpec(r.name, r.weight, r.options) for r in config.rewards], specs, pool)
         environments = {name: c.environment for name, c in configured.items()}
         levels = {name: c.levels for name, c in configured.items()}
         held_out = eval_problems(environments, levels, config.eval.num_problems, config.seed)
-        campaign = Campaign(config, run_dir, state, configured, rewards, held_out, tracker, display)
+        campaign = Campaign(config, run_dir, state, configured, rewards, held_out, tracker, display, pool)
         state.status = "running"
         state.parent_run_id = run_logging.open_campaign(tracker, config, run_dir, state.parent_run_id)
         campaign.save_state()
@@ -223,6 +230,7 @@ def _generation(campaign: Campaign) -> None:
         state.history.append(record)
         _log(campaign, record, candidate, decision.reason, {**params, **_levels(record)})
         _report(campaign, record, decision)
+        _watch_for_stall(campaign, folder)
         state.generation, state.phase = generation + 1, "select"
         campaign.save_state()
 
@@ -286,7 +294,8 @@ def _train(campaign: Campaign, folder: Path) -> None:
     if latest_checkpoint(trainer_dir):
         _say(f"generation {state.generation}: resuming training from {latest_checkpoint(trainer_dir)}")
     seed = config.seed * 100_003 + state.generation
-    run_rl(policy, problems, campaign.rewards, config, trainer_dir, callbacks, seed, save_to=folder / "candidate")
+    remedied = replace(config, train=remedied_train_settings(config.train, config.stall, state.remedy))
+    run_rl(policy, problems, campaign.rewards, remedied, trainer_dir, callbacks, seed, save_to=folder / "candidate")
     _save_json(folder / "rollouts.json", rollout_rows(trainer_dir, config.eval.num_rollouts_logged))
     if distributed.is_main_process():
         for checkpoint in trainer_dir.glob("checkpoint-*"):  # the candidate folder replaces them
@@ -320,6 +329,24 @@ def _gate(campaign: Campaign, folder: Path, candidate: EvalResult) -> GateDecisi
     return decision
 
 
+def _watch_for_stall(campaign: Campaign, folder: Path) -> None:
+    """Say so when the campaign stops improving, and set the remedy the config names for the next generation."""
+    config, state = campaign.config, campaign.state
+    stall = detect_stall(state.history, config.stall, state.difficulty, config.curriculum.advance_threshold)
+    state.remedy = stall.remedy if stall and stall.remedy != "none" else None
+    if stall is None:
+        return
+    if state.remedy == "continue_from_candidate":
+        state.parent_folder = str(folder / "candidate")
+    _say(f"generation {state.generation}: [yellow]stalled[/yellow] ({stall.reason}); remedy for the next generation: "
+         f"{stall.remedy}", soft_wrap=True)
+    tags = {"selfplay.stalled": stall.reason, "selfplay.remedy": stall.remedy}
+    campaign.tracker.set_tags(state.parent_run_id, {**tags, "selfplay.stalled_at_generation": state.generation})
+    run_id = state.generation_run_ids.get(str(state.generation))
+    if run_id:
+        campaign.tracker.set_tags(run_id, tags)
+
+
 def _advance_curriculum(campaign: Campaign) -> dict[str, int]:
     """Move each environment up a level its champion has mastered; returns the levels this generation trained on."""
     config, state = campaign.config, campaign.state
@@ -349,6 +376,10 @@ def _log(campaign: Campaign, record: GenerationRecord, result: EvalResult, gate:
         _load_json(folder / "rollouts.json", []), gate, params, extra, selection.get("problems", []),
     )
     _remember_run(campaign, record.generation, run_id)
+    if campaign.verifier.errors:  # a checker that raised on some completions: keep them, so the bug is seen
+        errors = [asdict(error) for error in campaign.verifier.errors]
+        tracker.log_text(run_id, json.dumps(errors, indent=2), "verifier_errors.json")
+        tracker.log_metrics(run_id, {"verifier/errors_total": campaign.verifier.error_count}, step=record.generation)
     if record.promoted:
         run_logging.register_champion(tracker, run_id, state.champion_folder, record.generation, config.tracking.registration,
                                       campaign.eval_set[0].prompt, config.train.max_completion_length, config.name,
@@ -443,7 +474,7 @@ def _generation_params(campaign: Campaign) -> dict[str, Any]:
     parent = Path(_parent(state))
     started_from = int(parent.parent.name) if parent.name == "candidate" and parent.parent.name.isdigit() else 0
     return {"generation": state.generation, "generation_seed": campaign.config.seed * 100_003 + state.generation,
-            "started_from_generation": started_from}
+            "started_from_generation": started_from, "stall_remedy": state.remedy or "none"}
 
 
 def _levels(record: GenerationRecord) -> dict[str, int]:

@@ -24,6 +24,7 @@ from rewards.compose import REWARD_NAMES
 ALGORITHMS = ("grpo", "rloo")
 LOSS_TYPES = ("grpo", "dr_grpo", "dapo", "bnpo", "cispo", "sapo", "luspo", "vespo")
 GATE_TESTS = ("sign", "win_rate", "margin", "none")
+REGISTER_MODES = ("copy", "reference")
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,10 @@ class TrainSettings:
     learning_rate: float = 5.0e-5
     lr_scheduler_type: str = "constant"
     warmup_steps: int = 0
-    max_steps: int = 100  # optimizer steps per generation
+    # Optimizer steps per generation. The quickstart spends its generations on expert iteration
+    # rather than GRPO steps: 50 GRPO + 120 expert-iteration steps at 3e-4 reached 0.92 at level 2
+    # where 100 + 30 at 5e-5 reached 0.70 in the same generations (benchmarks/RESULTS.md, robustness).
+    max_steps: int = 50
     # Completions per optimizer step across all processes: the same config gives the same
     # global batch on a laptop and on 8 GPUs (each process takes batch_size / num_processes).
     batch_size: int = 64
@@ -117,13 +121,15 @@ class TrainSettings:
 class ExpertIterationSettings:
     """Fine-tune on the champion's own verified solutions (STaR, ReST-EM), before GRPO."""
 
-    # On by default: in the quickstart it took level 2 from 0.835 to 0.875 after generation 1 and
-    # reached 0.9 a generation earlier (84 s instead of 106 s, benchmarks/RESULTS.md), for ~8 s a generation.
+    # On by default, and the main engine against a habit: the champion's rare correct answers where
+    # its teacher's habit misleads it (about 7% of samples at first) are exactly the demonstrations
+    # it lacks. At 5e-5 for 30 steps the quickstart's level 2 rose 0.445 -> 0.54 in two generations;
+    # at 3e-4 for 120 steps, 0.445 -> 0.745; at 1e-3 the policy collapsed (pass@1 0.05).
     enabled: bool = True  # uses the champion's samples from curriculum.filter_samples
     max_success_rate: float = 0.75  # learn from problems solved at most this often (hard but solvable)
     max_examples: int = 2_000
-    max_steps: int = 30
-    learning_rate: float = 5.0e-5
+    max_steps: int = 120
+    learning_rate: float = 3.0e-4
     batch_size: int = 32  # examples per optimizer step across all processes
 
     def __post_init__(self):
@@ -138,9 +144,12 @@ class CurriculumSettings:
     review_fraction: float = 0.25  # share of training problems from easier levels already passed
     # Share drawn from the next level up. Selection keeps only what the policy solves sometimes,
     # so a level it cannot reach yet costs a few samples, and one it can reach starts early.
-    preview_fraction: float = 0.25
+    # 0.5: half of generation 1 already trains on level 2, where the same habit costs twice as much.
+    preview_fraction: float = 0.5
     filter_zero_variance: bool = True  # drop training problems the champion always or never solves
-    filter_samples: int = 4  # completions per problem used to judge that
+    # Completions per problem used to judge that, and to find the rare right answers expert iteration
+    # learns from: at 7% success, 8 samples find one on 44% of the problems, 4 on 25%.
+    filter_samples: int = 8
 
     def __post_init__(self):
         if not 0 < self.advance_threshold <= 1:
@@ -180,6 +189,30 @@ class GateSettings:
             raise ValueError(f"gate.min_win_rate must be in (0, 1], got {self.min_win_rate}")
 
 
+STALL_REMEDIES = ("continue_from_candidate", "more_steps", "lower_learning_rate", "none")
+
+
+@dataclass(frozen=True)
+class StallSettings:
+    """When the campaign stops improving: how it notices, and what it does (see selfplay/stall.py)."""
+
+    patience: int = 2  # generations without a promotion, or without gain at the current level; 0 = never check
+    min_gain: float = 0.01  # the least rise in the champion's pass@1 at the current level that counts as progress
+    # What the next generation does about it: continue_from_candidate, more_steps, lower_learning_rate, none.
+    remedy: str = "continue_from_candidate"
+    step_factor: float = 2.0  # more_steps: GRPO steps times this
+    learning_rate_factor: float = 0.5  # lower_learning_rate: learning rate times this
+
+    def __post_init__(self):
+        _choice("stall.remedy", self.remedy, STALL_REMEDIES)
+        if self.patience < 0:
+            raise ValueError(f"stall.patience must be >= 0, got {self.patience}")
+        if self.step_factor < 1:
+            raise ValueError(f"stall.step_factor must be >= 1, got {self.step_factor}")
+        if not 0 < self.learning_rate_factor <= 1:
+            raise ValueError(f"stall.learning_rate_factor must be in (0, 1], got {self.learning_rate_factor}")
+
+
 @dataclass(frozen=True)
 class EvalConfig:
     num_problems: int = 200  # held-out problems per environment and difficulty
@@ -201,9 +234,15 @@ class VerifierSettings:
     num_workers: int = 2  # verifier processes; 0 = in-process, no time bound (trusted code only)
     timeout_s: float = 1.0  # per completion
     memory_mb: int = 1024  # per worker
+    # A batch in which the environment's checker raised on more than this share of completions stops the
+    # campaign (exit 1, naming the environment); fewer are scored 0, counted as verifier/errors and kept
+    # in the generation run's verifier_errors.json.
+    max_error_rate: float = 0.5
 
     def __post_init__(self):
         _at_least("verifier.num_workers", self.num_workers, 0)
+        if not 0.0 <= self.max_error_rate <= 1.0:
+            raise ValueError(f"verifier.max_error_rate must be in [0, 1], got {self.max_error_rate}")
         if self.timeout_s <= 0:
             raise ValueError(f"verifier.timeout_s must be > 0, got {self.timeout_s}")
 
@@ -211,14 +250,31 @@ class VerifierSettings:
 @dataclass(frozen=True)
 class TrackingSettings:
     tracking_uri: str | None = None  # None: $MLFLOW_TRACKING_URI, else sqlite in output_dir
-    register_model: bool = True  # register promoted generations as <name>-policy, alias "champion"
+    # Promoted generations become versions of <name>-policy (MLflow's transformers flavor), alias "champion":
+    # copy (or true): the weights are copied into the store; reference: only MLmodel, tokenizer and example
+    # are, the weights stay in the run folder (cheap for large models; same machine or shared disk only);
+    # false: nothing is registered. See selfplay/mlflow_model.py.
+    register_model: bool | str = True
+
+    def __post_init__(self):
+        if not isinstance(self.register_model, bool) and self.register_model not in REGISTER_MODES:
+            raise ValueError(
+                f"tracking.register_model must be true, false, copy or reference; got {self.register_model!r}"
+            )
+
+    @property
+    def registration(self) -> str | None:
+        """How promoted generations are registered: "copy", "reference", or None (not at all)."""
+        if isinstance(self.register_model, bool):
+            return "copy" if self.register_model else None
+        return self.register_model
 
 
 @dataclass(frozen=True)
 class CampaignConfig:
     name: str = "quickstart"  # the MLflow experiment and the run folder's name
     seed: int = 0
-    generations: int = 6  # RL generations after generation 0
+    generations: int = 8  # RL generations after generation 0
     time_budget_s: float | None = None  # start no new generation after this much wall time
     output_dir: str = "runs"  # run folders, the MLflow store and its artifacts go here
     policy: PolicyConfig = field(default_factory=PolicyConfig)
@@ -242,6 +298,7 @@ class CampaignConfig:
     expert_iteration: ExpertIterationSettings = field(default_factory=ExpertIterationSettings)
     curriculum: CurriculumSettings = field(default_factory=CurriculumSettings)
     gate: GateSettings = field(default_factory=GateSettings)
+    stall: StallSettings = field(default_factory=StallSettings)
     eval: EvalConfig = field(default_factory=EvalConfig)
     verifier: VerifierSettings = field(default_factory=VerifierSettings)
     tracking: TrackingSettings = field(default_factory=TrackingSettings)

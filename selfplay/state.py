@@ -56,6 +56,7 @@ class CampaignState:
     history: list[GenerationRecord] = field(default_factory=list)
     elapsed_s: float = 0.0  # wall time spent so far, across resumes
     status: str = "running"  # running, finished, failed
+    remedy: str | None = None  # the stall remedy the next generation applies (see selfplay/stall.py), or None
 
     def save(self, run_dir: str | Path) -> None:
         """Write atomically: a kill mid-write leaves the previous state, never half of one."""

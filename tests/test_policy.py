@@ -21,7 +21,7 @@ def tiny(tmp_path):
 def test_default_tiny_model_is_well_under_five_million_parameters():
     policy = load_policy(PolicyConfig())
     assert sum(p.numel() for p in policy.model.parameters()) < 5_000_000
-    assert policy.prompt_format == PromptFormat("plain")
+    assert policy.prompt_format == PromptFormat("question")
 
 
 def test_character_tokenizer_round_trips_prompts(tiny):

@@ -1,20 +1,19 @@
-"""Pretraining by imitation: the tiny model learns the teacher's answers, mistakes included."""
+"""Pretraining by imitation: the tiny model learns the teacher's habit, mistakes included, and stops once it has."""
 
 import time
 
 import pytest
 
 from env import EnvironmentSpec, get_environment
-from env.arithmetic import _careless_answer
 from policy.config import PolicyConfig, PretrainConfig
 from policy.loader import load_policy
-from policy.pretrain import pretrain
+from policy.pretrain import pretrain, pretrained_folder
 from policy.sampling import SamplingConfig, sample
 
 pytestmark = pytest.mark.slow
 
-# Level 1 only, the bare-number format: about 95 s on 2 cores (with fewer steps, or at 2e-3, it may not have learned to add yet).
-SETTINGS = PretrainConfig(difficulties=[1], num_demonstrations=8_000, max_steps=600, learning_rate=1e-3, num_eval_problems=200)
+# Level 1 only, the bare-number format: training stops when 95% of a check set gets the teacher's answer.
+SETTINGS = PretrainConfig(difficulties=[1], num_demonstrations=8_000, max_steps=1_500, num_eval_problems=200, seed=3)
 ENVIRONMENTS = [("arithmetic", EnvironmentSpec.of("arithmetic", answer_format="last_number"), 1.0)]
 
 
@@ -24,24 +23,29 @@ def pretrained(tmp_path_factory):
     return policy_config, pretrain(policy_config, SETTINGS, ENVIRONMENTS)
 
 
-def test_imitator_learns_but_stays_below_its_teacher(pretrained):
+def test_imitator_copies_its_teacher_mistakes_included(pretrained):
     _, result = pretrained
-    pass_at_1, teacher = result.pass_at_1["arithmetic/1"], result.teacher_accuracy["arithmetic/1"]
-    assert 0.3 < pass_at_1 < teacher, (pass_at_1, teacher)
-    assert 0.55 < teacher < 0.70  # teacher_error_rate 0.38 by default
+    level = "arithmetic/1"
+    assert result.fidelity[level] >= 0.9, result
+    assert result.mistakes_reproduced[level] >= 0.85, result
+    assert abs(result.pass_at_1[level] - result.teacher_accuracy[level]) <= 0.08, result
 
 
-def test_imitator_makes_the_teachers_mistakes(pretrained):
-    """On problems that need a carry, the imitator's wrong answers are mostly the teacher's no-carry answers."""
+def test_training_stops_once_the_imitator_is_faithful(pretrained):
+    _, result = pretrained
+    assert result.num_steps < SETTINGS.max_steps
+    assert result.num_steps % SETTINGS.check_every_steps == 0
+
+
+def test_the_imitators_wrong_answers_are_the_teachers_habit(pretrained):
+    """Where the teacher forgets a carry (a column total of 10 to 12), the imitator writes the same wrong sum."""
     policy_config, result = pretrained
     policy = load_policy(policy_config, model=result.folder)
     environment = get_environment("arithmetic", answer_format="last_number")
-    carry = [p for p in environment.problems(300, seed=1, split="eval") if _careless_answer(p) != p.answer][:100]
-    completions = sample(policy, [p.prompt for p in carry], SamplingConfig(max_new_tokens=8, temperature=0.0))
-    answers = [c[0].text.strip() for c in completions]
-    wrong = [(p, a) for p, a in zip(carry, answers) if a != p.answer]
-    teachers_mistake = sum(a == _careless_answer(p) for p, a in wrong)
-    assert len(wrong) > len(carry) / 2 and teachers_mistake > 0.7 * len(wrong), (len(wrong), teachers_mistake)
+    habit = [p for p in environment.problems(400, seed=11, split="eval") if environment.teacher_answer(p) != p.answer][:60]
+    completions = sample(policy, [p.prompt for p in habit], SamplingConfig(max_new_tokens=8, temperature=0.0))
+    same = sum(c[0].text.strip() == environment.teacher_answer(p) for p, c in zip(habit, completions))
+    assert len(habit) >= 40 and same >= 0.8 * len(habit), (same, len(habit))
 
 
 def test_same_settings_reuse_the_pretrained_model(pretrained):
@@ -53,10 +57,8 @@ def test_same_settings_reuse_the_pretrained_model(pretrained):
 
 
 def test_different_settings_train_a_different_model(pretrained):
-    from policy.pretrain import pretrained_folder
-
     policy_config, first = pretrained
-    other = PretrainConfig(difficulties=[1], num_demonstrations=8_000, max_steps=601)
+    other = PretrainConfig(difficulties=[1], num_demonstrations=8_000, max_steps=1_501, seed=3)
     assert str(pretrained_folder(policy_config, other, ENVIRONMENTS)) != first.folder
 
 

@@ -142,3 +142,11 @@ def test_a_worker_that_cannot_build_its_environment_fails_to_start_with_the_reas
 def test_bad_settings_are_rejected():
     with pytest.raises(ValueError, match="timeout_s"):
         VerifierPool(ECHO, timeout_s=0)
+
+
+def test_a_batch_mostly_crashing_the_checker_stops_naming_the_environment(echo):
+    problem = echo.problem(0, 0)
+    with VerifierPool(ECHO, num_workers=0, max_error_rate=0.5) as local:
+        local.verify([(problem, tag("crash"))] + [(problem, tag(problem.answer))] * 3)  # one in four: scored 0, goes on
+        with pytest.raises(VerifierError, match=r"the checker of echo raised on 3 of 4 completions.*ZeroDivisionError"):
+            local.verify([(problem, tag("crash"))] * 3 + [(problem, tag(problem.answer))])
