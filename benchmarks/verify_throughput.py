@@ -45,7 +45,7 @@ WRONG_KINDS = ("teacher", "teacher", "empty", "missing", "two answers", "truncat
 def build_batch(name: str, count: int, seed: int = 0) -> list[tuple]:
     """`count` (problem, completion) pairs over every level: even positions correct, odd ones wrong or malformed."""
     environment = get_environment(name)
-    careless = get_environment(name, teacher_error_rate=1.0)  # makes its mistake wherever one changes the answer
+    careless = environment  # its teacher errs by a habit; where its answer is right a digit is appended below
     render = environment.answer_format.render
     levels = environment.difficulties
     jobs = []

@@ -35,9 +35,25 @@ does `x = 3 or x = 4` for a linear equation. A list may be written as a set,
 solutions 3 and -1. Solutions must be rational numbers (our roots are integers).
 Everyday notations are read by `parse_math`: `\\frac12`, `x\u00b2`, Unicode minus.
 
-Teacher errors (for pretraining): on a fixed share of problems the teacher
-makes the one classic mistake of the task type, described in
-`Algebra.teacher_errors`; each mistake is built to give a wrong answer.
+Teacher errors (for pretraining) are habits, rules of what the problem
+shows, so an imitator can learn them: one per task type, and where it does
+not apply the teacher is right (`careless_tasks` names the task types whose
+habit it has, all by default):
+- linear: a negative constant crosses '=' keeping its sign (`2*x - 4 = -10`
+  -> -7, while `2*x + 4 = 10` -> 3 is right);
+- quadratic: when the signs alternate (`x**2 - 5*x + 6 = 0`: every root is
+  positive), the roots with the wrong signs (-3, -2);
+- factor: the same, a plus in every factor (`x**2 - 5*x + 6` ->
+  `(x + 2)*(x + 3)`);
+- expand: a product with a minus in it is negative, minus times minus too
+  (`(x - 2)*(x - 3)` -> `x**2 - 5*x - 6`), so it errs with two or more minus
+  signs among the factors;
+- derivative: it keeps the constant term (`x**2 + 5` -> `2*x + 5`) and
+  forgets the inner factor a of a square (`(3*x + 1)**2` -> `6*x + 2`).
+Where a habit applies it always changes the answer, into a wrong but
+well-formed one; the same moves are demonstrated right in the other
+contexts (positive constants, roots of both signs, one minus sign, higher
+powers), within reach of sampling.
 
     >>> Algebra().problem(seed=0, index=0, difficulty=1).question
     'Solve for x: 2*x - 4 = -10.'
@@ -45,6 +61,7 @@ makes the one classic mistake of the task type, described in
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import re
@@ -113,17 +130,29 @@ class Algebra(Environment):
     description = "Solve linear and quadratic equations, expand, factor and differentiate polynomials in x."
     levels = LEVELS
     teacher_errors = (
-        "one classic mistake per task type: moves the constant across '=' without changing its sign; "
-        "gives the quadratic's roots with the wrong signs (or, where that changes nothing, only the positive "
-        "root); drops the cross terms when multiplying out the first two factors ((x+a)(x+b) -> x^2 + ab); "
-        "factors with the signs of the constants flipped; forgets the power-rule factor (c*x^n -> c*x^(n-1)) "
-        "and the chain-rule factor a of (a*x + b)^n"
+        "one habit per task type (careless_tasks): moves a negative constant across '=' keeping its sign; when the "
+        "signs alternate (every root positive), gives the roots with the wrong signs and factors with plus signs; "
+        "believes minus times minus is minus when expanding; keeps the constant term when differentiating, and "
+        "forgets the inner factor a of (a*x + b)**2"
     )
 
-    # Every mistake changes the answer, so the teacher is wrong on about teacher_error_rate of the
-    # problems at every level. Measured (seed 0) at levels 1/2/3: 38.6% / 38.2% / 41.0% of 500
-    # problems, 38.6% / 39.8% / 38.5% of 3000.
-    default_teacher_error_rate = 0.38
+    def __init__(
+        self,
+        answer_format: str | None = None,
+        teacher_error_rate: float | None = None,
+        careless_tasks: tuple[str, ...] | list[str] | str = TASKS,
+    ):
+        if teacher_error_rate is not None:
+            raise ValueError(
+                f"{NAME}: teacher_error_rate cannot be set, got {teacher_error_rate}: the teacher errs by a rule; "
+                f"set careless_tasks instead, the task types whose habit it has (any of {', '.join(TASKS)}; "
+                "none = a perfect teacher)"
+            )
+        tasks = tuple(careless_tasks.replace(",", " ").split()) if isinstance(careless_tasks, str) else careless_tasks
+        if not isinstance(tasks, (tuple, list)) or set(tasks) - set(TASKS):
+            raise ValueError(f"{NAME}: careless_tasks must be task types from {TASKS}, got {careless_tasks!r}")
+        super().__init__(answer_format)
+        self.careless_tasks = tuple(task for task in TASKS if task in tasks)
 
     def generate(self, rng: random.Random, level: Config) -> Draft:
         task = rng.choice(level.tasks)
@@ -146,9 +175,17 @@ class Algebra(Environment):
         return True
 
     def teacher_answer(self, problem: Problem) -> str:
-        if not self.teacher_errs(problem):
-            return problem.answer
-        return _MISTAKES[problem.inputs["task"]](problem.inputs)
+        task = problem.inputs["task"]
+        mistake = _HABITS[task](problem.inputs) if task in self.careless_tasks else None
+        return problem.answer if mistake is None else mistake
+
+    def expected_teacher_error_rate(self, difficulty: int) -> float:
+        """The habits' error rate at a level, measured once per process on 4,000 problems of a seed no campaign uses."""
+        key = (self.careless_tasks, difficulty)
+        if key not in _ERROR_RATES:  # shared by instances: generating 4,000 problems takes seconds
+            sample = self.problems(4_000, seed=-1, difficulty=difficulty)
+            _ERROR_RATES[key] = sum(self.teacher_answer(p) != p.answer for p in sample) / len(sample)
+        return _ERROR_RATES[key]
 
 
 # -- problems ---------------------------------------------------------------------
@@ -328,46 +365,59 @@ def _is_factored(expression: sympy.Expr) -> bool:
     return True
 
 
-# -- the teacher's mistakes ---------------------------------------------------------
+# -- the teacher's habits: each returns its wrong answer, or None where it does not apply ----------------
 
 
-def _wrong_linear(inputs: dict) -> str:
-    """a*x + b = c*x + d solved as x = (d + b)/(a - c): b crossed '=' keeping its sign (b != 0)."""
+def _careless_linear(inputs: dict) -> str | None:
+    """a*x + b = c*x + d with b < 0 solved as x = (d + b)/(a - c): b crossed '=' keeping its sign."""
     (b, a), (d, c) = inputs["left"], inputs["right"]
-    return str(sympy.Rational(d + b, a - c))
+    return str(sympy.Rational(d + b, a - c)) if b < 0 else None
 
 
-def _wrong_quadratic(inputs: dict) -> str:
-    """Roots read off (x - r) with the wrong sign; for roots -r and r that changes nothing, so only r."""
-    roots = inputs["roots"]
-    negated = sorted(-root for root in roots)
-    return _render_roots(negated if negated != roots else [max(roots)])
+def _careless_quadratic(inputs: dict) -> str | None:
+    """Signs alternating (+ - +, so both roots are positive): the roots with the wrong signs."""
+    (c0, c1, c2), (d0,) = inputs["left"], inputs["right"]
+    if not _signs_alternate([c0 - d0, c1, c2]):
+        return None
+    return _render_roots(sorted(-root for root in inputs["roots"]))
 
 
-def _wrong_expand(inputs: dict) -> str:
-    """The first two factors multiplied without their cross terms; with none to drop, the constant's sign flips."""
-    (b1, a1), (b2, a2), *rest = inputs["factors"]
-    if a1 * b2 + a2 * b1 != 0:
-        return str(sympy.expand((a1 * a2 * X**2 + b1 * b2) * _product(rest)))
-    target = inputs["target"]
-    return str(_from_coefficients([-target[0]] + target[1:]))
+def _careless_factor(inputs: dict) -> str | None:
+    """Signs alternating (every root positive): (a*x + b) for every factor (a*x - b), a plus in each."""
+    if not _signs_alternate(inputs["target"]):
+        return None
+    return str(_product([[-b, a] for b, a in inputs["factors"]]))
 
 
-def _wrong_factor(inputs: dict) -> str:
-    """(a*x - b) for every factor (a*x + b); if that gives the same polynomial, only the first flips."""
+def _careless_expand(inputs: dict) -> str | None:
+    """Multiplied out believing that a product with a minus in it is negative, minus times minus too."""
     factors = inputs["factors"]
-    flipped = [[-b, a] for b, a in factors]
-    if _coefficients(sympy.expand(_product(flipped))) == inputs["target"]:
-        flipped = flipped[:1] + factors[1:]
-    return str(_product(flipped))
+    if sum(b < 0 for b, _ in factors) < 2:
+        return None  # with at most one minus, the belief gives the right signs
+    coefficients = [0] * (len(factors) + 1)
+    for takes_constant in itertools.product((False, True), repeat=len(factors)):  # one term per choice
+        constants = [b for (b, _), constant in zip(factors, takes_constant) if constant]
+        xs = [a for (_, a), constant in zip(factors, takes_constant) if not constant]
+        sign = -1 if any(b < 0 for b in constants) else 1
+        coefficients[len(xs)] += sign * math.prod(abs(b) for b in constants) * math.prod(xs)
+    return str(_from_coefficients(coefficients))
 
 
-def _wrong_derivative(inputs: dict) -> str:
-    """c*x**n -> c*x**(n - 1), and (a*x + b)**n -> n*(a*x + b)**(n - 1) without the factor a (a >= 2)."""
+def _careless_derivative(inputs: dict) -> str | None:
+    """A constant c keeps its place (its derivative taken as c), and (a*x + b)**2 -> 2*(a*x + b) without a."""
     if "power" in inputs:
         b, a, n = inputs["power"]
-        return str(n * (a * X + b) ** (n - 1))
-    return str(_from_coefficients(inputs["polynomial"][1:]))
+        return str(n * (a * X + b) ** (n - 1)) if n == 2 else None
+    constant = inputs["polynomial"][0]
+    if constant == 0:
+        return None
+    target = inputs["target"]
+    return str(_from_coefficients([target[0] + constant] + target[1:]))
+
+
+def _signs_alternate(coefficients: list[int]) -> bool:
+    """No zero coefficient and signs alternating (+ - + ...): for our polynomials, every root is positive."""
+    return all(coefficients) and all((low > 0) != (high > 0) for low, high in zip(coefficients, coefficients[1:]))
 
 
 # -- helpers ------------------------------------------------------------------------
@@ -393,5 +443,6 @@ def _render_roots(roots: list[int]) -> str:
 
 _GENERATORS = {"linear": _linear, "quadratic": _quadratic, "expand": _expand, "factor": _factor,
                "derivative": _derivative}  # fmt: skip
-_MISTAKES = {"linear": _wrong_linear, "quadratic": _wrong_quadratic, "expand": _wrong_expand,
-             "factor": _wrong_factor, "derivative": _wrong_derivative}  # fmt: skip
+_HABITS = {"linear": _careless_linear, "quadratic": _careless_quadratic, "expand": _careless_expand,
+           "factor": _careless_factor, "derivative": _careless_derivative}  # fmt: skip
+_ERROR_RATES: dict[tuple[tuple[str, ...], int], float] = {}  # (careless_tasks, difficulty) -> measured error rate

@@ -16,11 +16,16 @@ fractions are allowed when the final value is the target (`7 / 2 * 4` makes
 14). There is no unary minus (`-3` is not a given number), no exponentiation,
 no decimals. A trailing `= 171` is accepted when it names the target.
 
-Teacher errors (for pretraining): on a fixed share of problems the teacher
-writes its steps in the order it computed them and drops every parenthesis
-(`25 - 5 * 4 + 3` for `(25 - 5) * 4 + 3`). Where that still makes the target
-(the expression needed no parentheses), it uses one number twice in place of
-another instead. The mistake is decided per problem.
+Teacher errors (for pretraining) are a habit, a rule of what the expression
+it writes shows, so an imitator can learn it: it forgets that * and / bind
+tighter than + and - for short sums, leaving out the parentheses around a
+sum or difference of at most 3 numbers (`max_unbracketed_numbers`) that it
+multiplies or divides: `25 - 5 * 4 + 3` for `(25 - 5) * 4 + 3`, `100 / 7 - 3`
+for `100 / (7 - 3)`. It brackets longer sums, a sum after a minus
+(`50 - (7 + 3)`) and a product after a division (`100 / (2 * 5)`), so writing
+parentheses is demonstrated, one pair away from the right answer, where
+sampling can find it again. Where the expression without them still makes
+the target, or divides by zero, the teacher writes the reference.
 
     >>> Countdown().problem(seed=0, index=0, difficulty=1).question
     'Using the numbers 6, 6, 10 (each at most once) and + - * /, make 54.'
@@ -33,7 +38,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Iterator, Union
+from typing import Union
 
 from env.environment import Environment
 from env.errors import AnswerError
@@ -49,6 +54,7 @@ MAX_STEP_TRIES = 20  # random (pair, operator) choices per construction step
 MAX_ANSWER_CHARS = 200  # longer answers are rejected before tokenizing
 MAX_DEPTH = 10  # nesting of parentheses in an answer
 MAX_LITERAL_DIGITS = 6  # a longer number cannot be one of the given numbers
+MAX_NUMBERS = 8  # numbers given in a question, at most
 
 # An expression tree: a given number, or (operator, left, right).
 Node = Union[int, tuple]
@@ -64,8 +70,8 @@ class Config:
     max_target: int
 
     def __post_init__(self):
-        if not 2 <= self.num_numbers <= 8:
-            raise ValueError(f"{NAME}: num_numbers must be in 2..8, got {self.num_numbers}")
+        if not 2 <= self.num_numbers <= MAX_NUMBERS:
+            raise ValueError(f"{NAME}: num_numbers must be in 2..{MAX_NUMBERS}, got {self.num_numbers}")
         if not 1 <= self.num_operations < self.num_numbers:
             raise ValueError(
                 f"{NAME}: num_operations must be in 1..num_numbers - 1 = {self.num_numbers - 1}, "
@@ -99,11 +105,30 @@ class Countdown(Environment):
     description = "Make a target from given numbers with + - * /; any exact expression scores."
     levels = LEVELS
     teacher_errors = (
-        "drops the parentheses of its expression (25 - 5 * 4 + 3 for (25 - 5) * 4 + 3) on a share of the "
-        "problems; where that still makes the target, it uses one number twice instead"
+        "leaves out the parentheses around a sum or difference of at most max_unbracketed_numbers (3) numbers "
+        "that it multiplies or divides: 25 - 5 * 4 + 3 for (25 - 5) * 4 + 3"
     )
 
-    default_teacher_error_rate = 0.375
+    def __init__(
+        self,
+        answer_format: str | None = None,
+        teacher_error_rate: float | None = None,
+        max_unbracketed_numbers: int = 3,
+    ):
+        if teacher_error_rate is not None:
+            raise ValueError(
+                f"{NAME}: teacher_error_rate cannot be set, got {teacher_error_rate}: the teacher errs by a rule; "
+                "set max_unbracketed_numbers instead, the longest sum it multiplies or divides without parentheses "
+                f"(0 = a perfect teacher, {MAX_NUMBERS} = every such sum)"
+            )
+        if not isinstance(max_unbracketed_numbers, int) or not 0 <= max_unbracketed_numbers <= MAX_NUMBERS:
+            raise ValueError(
+                f"{NAME}: max_unbracketed_numbers must be an integer in 0..{MAX_NUMBERS}, "
+                f"got {max_unbracketed_numbers!r}"
+            )
+        super().__init__(answer_format)
+        self.max_unbracketed_numbers = max_unbracketed_numbers
+        self._error_rates: dict[int, float] = {}  # difficulty -> share of problems the habit gets wrong
 
     def generate(self, rng: random.Random, level: Config) -> Draft:
         for _ in range(MAX_DRAWS):
@@ -132,24 +157,20 @@ class Countdown(Environment):
         return _evaluate(tree) == target
 
     def teacher_answer(self, problem: Problem) -> str:
-        rng = self.rng_for(problem, "teacher")
-        if rng.random() >= self.teacher_error_rate:
-            return problem.answer
         tree = parse_expression(problem.answer)
-        flat = _render(tree, parentheses=False)
-        if not self._solves(flat, problem):
-            return flat
-        for candidate in _one_number_reused(tree, rng):
-            if not self._solves(candidate, problem):
-                return candidate
-        return flat  # no wrong variant exists (not seen in practice); the tests measure the actual rate
-
-    def _solves(self, answer: str, problem: Problem) -> bool:
-        # A variant of the teacher's own expression may divide by zero: that is a wrong answer, not a bug.
+        careless = _render(tree, max_unbracketed=self.max_unbracketed_numbers)
         try:
-            return self.score(answer, problem)
-        except AnswerError:
-            return False
+            changes_the_value = _evaluate(parse_expression(careless)) != problem.inputs["target"]
+        except AnswerError:  # it divides by zero: the teacher would notice, and writes its expression right
+            changes_the_value = False
+        return careless if changes_the_value else problem.answer
+
+    def expected_teacher_error_rate(self, difficulty: int) -> float:
+        """The habit's error rate at a level, measured once on 4,000 problems of a seed no campaign uses."""
+        if difficulty not in self._error_rates:
+            sample = self.problems(4_000, seed=-1, difficulty=difficulty)
+            self._error_rates[difficulty] = sum(self.teacher_answer(p) != p.answer for p in sample) / len(sample)
+        return self._error_rates[difficulty]
 
 
 # -- construction -------------------------------------------------------------
@@ -186,44 +207,30 @@ def _construction_step(a: Fraction, operator: str, b: Fraction) -> Fraction | No
     return value if value > 0 and value.denominator == 1 else None
 
 
-def _render(node: Node, parentheses: bool = True) -> str:
-    """The expression with only the parentheses it needs, or (parentheses=False) with none at all."""
+def _render(node: Node, max_unbracketed: int = 0) -> str:
+    """The expression with only the parentheses it needs, or with the teacher's habit: without those around a
+    sum or difference of at most `max_unbracketed` numbers that is multiplied or divided."""
     if isinstance(node, int):
         return str(node)
     operator, left, right = node
-    left_text, right_text = _render(left, parentheses), _render(right, parentheses)
-    if parentheses:
-        if _precedence(left) < PRECEDENCE[operator]:
-            left_text = f"({left_text})"
-        # a - (b + c) and a / (b * c) need them on the right even at equal precedence.
-        right_needs = _precedence(right) < PRECEDENCE[operator]
-        if right_needs or (_precedence(right) == PRECEDENCE[operator] and operator in "-/"):
+    left_text, right_text = _render(left, max_unbracketed), _render(right, max_unbracketed)
+
+    def forgotten(operand: Node) -> bool:
+        return operator in "*/" and len(_leaves(operand)) <= max_unbracketed
+
+    if _precedence(left) < PRECEDENCE[operator] and not forgotten(left):
+        left_text = f"({left_text})"
+    # a - (b + c) and a / (b * c) need them on the right even at equal precedence.
+    if _precedence(right) < PRECEDENCE[operator]:
+        if not forgotten(right):
             right_text = f"({right_text})"
+    elif _precedence(right) == PRECEDENCE[operator] and operator in "-/":
+        right_text = f"({right_text})"
     return f"{left_text} {operator} {right_text}"
 
 
 def _precedence(node: Node) -> int:
     return 3 if isinstance(node, int) else PRECEDENCE[node[0]]
-
-
-def _one_number_reused(tree: Node, rng: random.Random) -> Iterator[str]:
-    """The teacher's fallback mistake: the expression with one number replaced by another one it uses."""
-    numbers = _leaves(tree)
-    swaps = [(i, j) for i in range(len(numbers)) for j in range(len(numbers)) if numbers[i] != numbers[j]]
-    rng.shuffle(swaps)
-    for position, source in swaps:
-        yield _render(_with_leaf(tree, position, numbers[source]))
-
-
-def _with_leaf(node: Node, position: int, value: int) -> Node:
-    """`node` with its `position`-th number (counting from the left) replaced by `value`."""
-    if isinstance(node, int):
-        return value if position == 0 else node
-    operator, left, right = node
-    size = len(_leaves(left))
-    if position < size:
-        return (operator, _with_leaf(left, position, value), right)
-    return (operator, left, _with_leaf(right, position - size, value))
 
 
 # -- checking -----------------------------------------------------------------

@@ -30,7 +30,7 @@ import random
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from env.answers import AnswerFormat, answer_format
-from env.errors import AnswerError
+from env.errors import AnswerError, UserError
 from env.problem import SPLITS, Draft, Problem, Verdict
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ class Environment:
             chosen.setdefault(problem.key, problem)
             if len(chosen) == count:
                 return list(chosen.values())
-        raise ValueError(
+        raise UserError(  # a setting to lower, not a bug: UserError is a ValueError too
             f"{self.name}: difficulty {difficulty} has only about {len(chosen)} distinct held-out problems, "
             f"{count} were asked for; lower the number of eval problems"
         )

@@ -15,11 +15,14 @@ is exactly the sorted list: the same words, each once, spelled and capitalized
 as given, in order. A token that is not a word (digits, punctuation, non-ASCII
 letters) makes the answer unreadable.
 
-Teacher errors (for pretraining): on a fixed share of problems the teacher
-compares only the first letter of each word, keeping words that share a first
-letter in the order they were given. Where that happens to give the right
-order, it swaps the two neighbours that share the longest prefix instead (it
-gets the hardest comparison backwards). The mistake is decided per problem.
+Teacher errors (for pretraining) are a habit, a rule of what the problem
+shows, so an imitator can learn it: the teacher compares words as if the
+letters a, e, o and u were not there (`skipped_letters`), keeping words that
+then read the same in the order given. It puts `kol` before `kan` (it reads
+`kl` and `kn`) and `bil` before `bel` (`bil` and `bl`), yet `riku` before
+`tamo` and `fil` before `ful` right. Comparing letters is demonstrated in
+every other context (consonants, and i), so the right order stays a swap or
+two away from the teacher's, where sampling can find it again.
 
     >>> SortWords().problem(seed=0, index=0, difficulty=1).question
     'Sort these words alphabetically: ful, ga, lil, kertras.'
@@ -88,12 +91,23 @@ class SortWords(Environment):
     name = NAME
     description = "Sort made-up words alphabetically; more, longer, prefix-sharing, then mixed-case words."
     levels = LEVELS
-    teacher_errors = (
-        "compares only the first letters on a share of the problems (keeping ties in the given order); "
-        "where that is right anyway, it swaps the two neighbours sharing the longest prefix"
-    )
+    teacher_errors = "compares words as if the skipped_letters (a, e, o, u) were not there, keeping ties as given"
 
-    default_teacher_error_rate = 0.375
+    def __init__(
+        self, answer_format: str | None = None, teacher_error_rate: float | None = None, skipped_letters: str = "aeou"
+    ):
+        if teacher_error_rate is not None:
+            raise ValueError(
+                f"{NAME}: teacher_error_rate cannot be set, got {teacher_error_rate}: the teacher errs by a rule; "
+                "set skipped_letters instead, the letters it ignores when comparing words ('' = a perfect teacher)"
+            )
+        if not isinstance(skipped_letters, str) or not re.fullmatch(r"[a-z]*", skipped_letters):
+            raise ValueError(
+                f"{NAME}: skipped_letters must be lowercase letters a-z, such as 'aeou', got {skipped_letters!r}"
+            )
+        super().__init__(answer_format)
+        self.skipped_letters = skipped_letters
+        self._error_rates: dict[int, float] = {}  # difficulty -> share of problems the habit gets wrong
 
     def generate(self, rng: random.Random, level: Config) -> Draft:
         words = _distinct_words(rng, level)
@@ -114,12 +128,14 @@ class SortWords(Environment):
         return _read_words(answer) == problem.answer.split()
 
     def teacher_answer(self, problem: Problem) -> str:
-        if not self.teacher_errs(problem):
-            return problem.answer
-        by_first_letter = sorted(problem.inputs["words"], key=lambda word: word[0].lower())  # stable
-        if by_first_letter != problem.answer.split():
-            return " ".join(by_first_letter)
-        return " ".join(_closest_pair_swapped(by_first_letter))
+        return " ".join(_sorted_skipping(problem.inputs["words"], self.skipped_letters))
+
+    def expected_teacher_error_rate(self, difficulty: int) -> float:
+        """The habit's error rate at a level, measured once on 4,000 problems of a seed no campaign uses."""
+        if difficulty not in self._error_rates:
+            sample = self.problems(4_000, seed=-1, difficulty=difficulty)
+            self._error_rates[difficulty] = sum(self.teacher_answer(p) != p.answer for p in sample) / len(sample)
+        return self._error_rates[difficulty]
 
 
 def _distinct_words(rng: random.Random, level: Config) -> list[str]:
@@ -162,11 +178,7 @@ def _read_words(answer: str) -> list[str]:
     return words
 
 
-def _closest_pair_swapped(ordered: list[str]) -> list[str]:
-    """`ordered` with the first pair of neighbours that share the longest prefix swapped."""
-    def shared_prefix(i: int) -> int:
-        a, b = ordered[i].lower(), ordered[i + 1].lower()
-        return next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-
-    i = max(range(len(ordered) - 1), key=shared_prefix)
-    return ordered[:i] + [ordered[i + 1], ordered[i]] + ordered[i + 2 :]
+def _sorted_skipping(words: list[str], skipped: str) -> list[str]:
+    """The teacher's order: as if the `skipped` letters were not there; words that then tie stay as given."""
+    without_skipped = str.maketrans("", "", skipped)
+    return sorted(words, key=lambda word: word.lower().translate(without_skipped))  # sorted() is stable

@@ -111,6 +111,7 @@ def launch(config: CampaignConfig, run_dir: str | Path | None = None, tracking_u
     """
     run_dir = Path(run_dir or Path(config.output_dir) / config.name)
     configured = build_environments(config)  # bad names, options, levels and generators, before any model loads
+    _held_out_set(config, configured)  # a level too small for eval.num_problems
     check_model_spec(config.policy.model, config.policy.cache_dir)  # and a model that cannot be found
     if (run_dir / "state.json").exists():
         raise CampaignError(f"{run_dir} already holds a campaign; `selfplay resume {run_dir}` continues it")
@@ -152,9 +153,7 @@ def _run(config: CampaignConfig, run_dir: Path, configured: dict[str, Configured
             CampaignProgress(output_console(stream), config.name, config.generations, state.elapsed_s, main) as display, \
             VerifierPool(specs, verifier.num_workers, verifier.timeout_s, verifier.memory_mb, verifier.max_error_rate) as pool:
         rewards = build_rewards([RewardSpec(r.name, r.weight, r.options) for r in config.rewards], specs, pool)
-        environments = {name: c.environment for name, c in configured.items()}
-        levels = {name: c.levels for name, c in configured.items()}
-        held_out = eval_problems(environments, levels, config.eval.num_problems, config.seed)
+        held_out = _held_out_set(config, configured)
         campaign = Campaign(config, run_dir, state, configured, rewards, held_out, tracker, display, pool)
         state.status = "running"
         state.parent_run_id = run_logging.open_campaign(tracker, config, run_dir, state.parent_run_id)
@@ -426,6 +425,13 @@ def _record(campaign: Campaign, generation: int, promoted: bool, result: EvalRes
         elapsed_s=round(elapsed, 1), per_level=per_level_pass_at_1(result),
         gate_wins=decision.wins if gated else None, gate_losses=decision.losses if gated else None,
     )
+
+
+def _held_out_set(config: CampaignConfig, configured: dict[str, ConfiguredEnvironment]) -> list[Problem]:
+    """The fixed held-out problems of every environment and level; UserError when a level has too few."""
+    environments = {name: c.environment for name, c in configured.items()}
+    levels = {name: c.levels for name, c in configured.items()}
+    return eval_problems(environments, levels, config.eval.num_problems, config.seed)
 
 
 def _parent(state: CampaignState) -> str:

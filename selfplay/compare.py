@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from env.errors import UserError
 from selfplay.report import gate_rule
 from selfplay.state import GenerationRecord
 
@@ -29,7 +30,7 @@ def campaign_from_mlflow(tracking_uri: str, campaign: str) -> CampaignHistory:
     experiment = client.get_experiment_by_name(campaign)
     if experiment is None:
         names = [e.name for e in client.search_experiments()]
-        raise KeyError(f"no campaign {campaign!r} in {tracking_uri} (campaigns: {', '.join(sorted(names)) or 'none'})")
+        raise UserError(f"no campaign {campaign!r} in {tracking_uri} (campaigns: {', '.join(sorted(names)) or 'none'})")
     parents = client.search_runs([experiment.experiment_id], filter_string="tags.`selfplay.kind` = 'campaign'", max_results=1)
     history = CampaignHistory(generations_from_mlflow(tracking_uri, campaign))
     if parents:
@@ -49,7 +50,7 @@ def generations_from_mlflow(tracking_uri: str, campaign: str) -> list[Generation
     experiment = client.get_experiment_by_name(campaign)
     if experiment is None:
         names = [e.name for e in client.search_experiments()]
-        raise KeyError(f"no campaign {campaign!r} in {tracking_uri} (campaigns: {', '.join(sorted(names)) or 'none'})")
+        raise UserError(f"no campaign {campaign!r} in {tracking_uri} (campaigns: {', '.join(sorted(names)) or 'none'})")
     runs = client.search_runs([experiment.experiment_id], filter_string="tags.`selfplay.kind` = 'generation'")
     records = []
     for run in runs:

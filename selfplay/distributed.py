@@ -18,6 +18,8 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Sequence, TypeVar
 
+from env.errors import UserError
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -81,7 +83,7 @@ def check_same_everywhere(config: Any, run_dir: Path) -> None:
     mine = (hashlib.sha256(to_yaml(config).encode()).hexdigest()[:12], str(Path(run_dir).resolve()))
     everyone = gather_object([mine])
     if len(set(everyone)) > 1:
-        raise RuntimeError(
+        raise UserError(
             f"the {len(everyone)} processes disagree on (config hash, run folder): {everyone}; "
             "launch every process with the same config file, --set values and run folder"
         )

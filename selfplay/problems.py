@@ -15,6 +15,7 @@ import random
 from typing import Any, Mapping, Sequence
 
 from env.environment import Environment
+from env.errors import UserError
 from env.problem import Problem
 from policy.prompts import PromptFormat
 from selfplay.errors import CampaignError
@@ -67,6 +68,8 @@ def _generate(name: str, function):
     """Run an environment's generator; its exception stops the campaign with a message naming it."""
     try:
         return function()
+    except UserError:  # a setting the user can change (too few held-out problems for eval.num_problems)
+        raise
     except Exception as error:
         raise CampaignError(f"environment {name!r} raised while generating problems: {type(error).__name__}: {error}") from error
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from policy.errors import SettingError
 from policy.precision import bf16_supported
 from selfplay.config import ExpertIterationSettings, TrainSettings
 
@@ -20,7 +21,7 @@ def rl_config(train: TrainSettings, reward_weights: list[float], output_dir: str
     from trl import GRPOConfig, RLOOConfig
 
     if train.batch_size % num_processes:
-        raise ValueError(f"train.batch_size ({train.batch_size}) must be divisible by the {num_processes} processes")
+        raise SettingError(f"train.batch_size ({train.batch_size}) must be divisible by the {num_processes} processes")
     common = dict(
         output_dir=output_dir,
         max_steps=train.max_steps,
@@ -88,5 +89,5 @@ def _construct(cls: type, values: dict[str, Any], extra: dict[str, Any]):
     known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(extra) - known)
     if unknown:
-        raise ValueError(f"train.extra: {cls.__name__} has no field {unknown[0]!r}")
+        raise SettingError(f"train.extra: {cls.__name__} has no field {unknown[0]!r}")
     return cls(**{**values, **extra})

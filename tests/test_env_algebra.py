@@ -230,24 +230,150 @@ def test_overlong_answer_is_refused_before_parsing():
         ALGEBRA.score("1, " * 50_000, QUADRATIC)
 
 
+# -- the teacher's habits -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "problem, taught",
+    [
+        (LINEAR, "3"),  # 3*x + 4 = 13: a positive constant crosses '=' right
+        (_problem("Solve for x: 3*x - 4 = 11.", "5", task="linear", left=[-4, 3], right=[11, 0], roots=[5]), "7/3"),
+        (QUADRATIC, "-2, 3"),  # x**2 - x - 6: the signs do not alternate
+        (_problem("Solve for x: x**2 - 5*x + 6 = 0. Give all solutions, separated by commas.", "2, 3",
+                  task="quadratic", left=[6, -5, 1], right=[0], roots=[2, 3]), "-3, -2"),
+        (_problem("Solve for x: x**2 - 5*x = -6. Give all solutions, separated by commas.", "2, 3",
+                  task="quadratic", left=[0, -5, 1], right=[-6], roots=[2, 3]), "-3, -2"),
+        (EXPAND, "x**2 - 3*x - 10"),  # one minus sign: right
+        (_problem("Expand (x - 3)*(x - 2).", "x**2 - 5*x + 6", task="expand", factors=[[-3, 1], [-2, 1]],
+                  target=[6, -5, 1]), "x**2 - 5*x - 6"),
+        (FACTOR, "(x - 5)*(x + 2)"),
+        (_problem("Factor completely: x**2 - 5*x + 6.", "(x - 3)*(x - 2)", task="factor", factors=[[-3, 1], [-2, 1]],
+                  target=[6, -5, 1]), "(x + 2)*(x + 3)"),
+        (DERIVATIVE, "2*x + 2"),  # no constant term
+        (_problem("Differentiate with respect to x: x**2 + 5.", "2*x", task="derivative", polynomial=[5, 0, 1],
+                  target=[0, 2]), "2*x + 5"),
+        (_problem("Differentiate with respect to x: (3*x + 1)**2.", "18*x + 6", task="derivative", power=[1, 3, 2],
+                  target=[6, 18]), "6*x + 2"),
+        (_problem("Differentiate with respect to x: (3*x + 1)**3.", "9*(3*x + 1)**2", task="derivative",
+                  power=[1, 3, 3], target=[9, 54, 81]), "9*(3*x + 1)**2"),  # not a square: right
+    ],
+)  # fmt: skip
+def test_teacher_makes_the_mistake_of_its_habit_and_only_there(problem, taught):
+    assert ALGEBRA.teacher_answer(problem) == taught
+    assert _verify(problem, taught).score == (1.0 if taught == problem.answer else 0.0)
+
+
+def _poly(text: str) -> sympy.Poly:
+    return sympy.Poly(parse_math(text, symbols={"x"}), sympy.Symbol("x"))
+
+
+def _signs_alternate(poly: sympy.Poly) -> bool:
+    coefficients = poly.all_coeffs()  # highest degree first
+    return all(coefficients) and all(high * low < 0 for high, low in zip(coefficients, coefficients[1:]))
+
+
+def _habit_applies(question: str) -> bool:
+    """Whether a habit applies, read from the question alone, as an imitator would see it."""
+    if question.startswith("Expand"):  # two minus signs among the factors, (x - 5)**2 counting twice
+        factors = re.findall(r"\(([^)]*)\)(?:\*\*([0-9]+))?", question)
+        return sum(text.count("-") * int(power or 1) for text, power in factors) >= 2
+    statement = question.split(": ", 1)[1].split(". Give")[0].rstrip(".")
+    if question.startswith("Differentiate"):
+        if statement.startswith("("):
+            return statement.endswith(")**2")  # a square of a*x + b
+        return _poly(statement).all_coeffs()[-1] != 0  # a constant term
+    if question.startswith("Factor"):
+        return _signs_alternate(_poly(statement))
+    left, right = statement.split(" = ")
+    if "x**2" in statement:  # a quadratic equation
+        return _signs_alternate(_poly(left) - _poly(right))
+    return " - " in left  # a linear equation with a negative constant beside x
+
+
+def _expected_mistake(inputs: dict):
+    """The habit's wrong answer, computed another way: a set of roots, or a polynomial."""
+    x = sympy.Symbol("x")
+    factors = [a * x + b for b, a in inputs.get("factors", [])]
+    if inputs["task"] == "linear":
+        (b, a), (d, c) = inputs["left"], inputs["right"]
+        return set(sympy.solve(sympy.Eq((a - c) * x, d + b), x))  # b moved across, its sign kept
+    if inputs["task"] == "quadratic":
+        return {-root for root in inputs["roots"]}
+    if inputs["task"] == "factor":  # the factors a*x + |b| of (-1)**n * p(-x)
+        return sympy.expand(sympy.Mul(*(a * x - b for b, a in inputs["factors"])))
+    if inputs["task"] == "expand":  # the terms using only positive constants are right; every other one is negative
+        positive_only = sympy.Mul(*(f if f.subs(x, 0) > 0 else f - f.subs(x, 0) for f in factors))
+        all_positive = sympy.Mul(*(f if f.subs(x, 0) > 0 else f - 2 * f.subs(x, 0) for f in factors))
+        return sympy.expand(2 * positive_only - all_positive)
+    if "power" in inputs:
+        b, a, n = inputs["power"]
+        return sympy.expand(sympy.diff((a * x + b) ** n, x) / a)
+    polynomial = sum(c * x**i for i, c in enumerate(inputs["polynomial"]))
+    return sympy.expand(sympy.diff(polynomial, x) + inputs["polynomial"][0])
+
+
 @pytest.mark.parametrize("difficulty", sorted(LEVELS))
-def test_teacher_is_wrong_on_a_third_to_two_fifths_of_problems(difficulty):
-    # Measured (seed 0, 500 problems): 0.386 at level 1, 0.382 at level 2, 0.410 at level 3.
+def test_teacher_answers_follow_the_rule_on_every_problem(difficulty):
+    for problem in ALGEBRA.problems(300, seed=0, difficulty=difficulty):
+        taught = ALGEBRA.teacher_answer(problem)
+        if not _habit_applies(problem.question):
+            assert taught == problem.answer, problem.question
+        elif problem.inputs["task"] in ("linear", "quadratic"):
+            assert {parse_math(root) for root in taught.split(", ")} == _expected_mistake(problem.inputs)
+        else:
+            assert sympy.expand(parse_math(taught, symbols={"x"}) - _expected_mistake(problem.inputs)) == 0, taught
+
+
+def test_the_same_visible_situation_gets_the_same_mistake():
+    # A habit, not noise: whether the teacher errs is a function of the question's text, and every task
+    # type has problems of both kinds, so the right move is demonstrated too.
+    outcomes = set()
+    for difficulty in (2, 3):
+        for problem in ALGEBRA.problems(400, seed=1, difficulty=difficulty):
+            wrong = ALGEBRA.teacher_answer(problem) != problem.answer
+            assert wrong == _habit_applies(problem.question), problem.question
+            outcomes.add((problem.inputs["task"], wrong))
+    assert outcomes == {(task, wrong) for task in TASKS for wrong in (False, True)}
+
+
+@pytest.mark.parametrize("difficulty", sorted(LEVELS))
+def test_teacher_errs_at_its_declared_rate_and_only_in_the_mathematics(difficulty):
+    # Declared rates (every task careless): 0.37, 0.34, 0.34 at levels 1-3; seed 0 measures 0.43, 0.33, 0.37.
     problems = ALGEBRA.problems(500, seed=0, difficulty=difficulty)
     verdicts = [ALGEBRA.verify(problem, ALGEBRA.demonstration(problem)) for problem in problems]
     error_rate = sum(verdict.score < 1.0 for verdict in verdicts) / len(problems)
-    assert 0.3 <= error_rate <= 0.45
+    # Within 4 standard errors of 500 problems, as `selfplay envs check` allows.
+    assert error_rate == pytest.approx(ALGEBRA.expected_teacher_error_rate(difficulty), abs=0.09)
+    assert 0.25 <= error_rate <= 0.45
     # The imitator should learn wrong mathematics, not unreadable answers.
     assert {verdict.reason for verdict in verdicts} <= {"", "wrong answer"}
 
 
-def test_teacher_makes_every_kind_of_mistake_the_same_way_each_time():
-    problems = ALGEBRA.problems(300, seed=1, difficulty=3)
-    wrong = [problem for problem in problems if ALGEBRA.teacher_answer(problem) != problem.answer]
-    assert {problem.inputs["task"] for problem in wrong} == set(TASKS)
-    for problem in wrong:
-        rebuilt = ALGEBRA.problem(problem.seed, problem.index, problem.difficulty)
-        assert ALGEBRA.teacher_answer(rebuilt) == ALGEBRA.teacher_answer(problem)
+def test_same_problem_always_gets_the_same_teacher_answer():
+    problems = ALGEBRA.problems(200, seed=5, difficulty=3)
+    answers = [ALGEBRA.teacher_answer(problem) for problem in problems]
+    fresh = Algebra()
+    assert [fresh.teacher_answer(fresh.problem(5, problem.index, 3)) for problem in problems] == answers
+
+
+def test_careless_tasks_chooses_the_habits():
+    problems = ALGEBRA.problems(200, seed=0, difficulty=2)
+    only_linear = Algebra(careless_tasks=["linear"])
+    assert {p.inputs["task"] for p in problems if only_linear.teacher_answer(p) != p.answer} == {"linear"}
+    assert Algebra(careless_tasks="linear, expand").careless_tasks == ("linear", "expand")
+    perfect = Algebra(careless_tasks=())
+    assert all(perfect.teacher_answer(p) == p.answer for p in problems)
+    assert perfect.expected_teacher_error_rate(1) == 0.0
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [({"teacher_error_rate": 0.3}, "teacher_error_rate cannot be set.*careless_tasks"),
+     ({"careless_tasks": ("integrate",)}, "careless_tasks"), ({"careless_tasks": 3}, "careless_tasks")],
+)  # fmt: skip
+def test_bad_teacher_options_are_rejected_naming_the_option(options, message):
+    with pytest.raises(ValueError, match=f"^algebra: {message}"):
+        Algebra(**options)
 
 
 def _largest_number(question: str) -> int:

@@ -1,6 +1,7 @@
 """The countdown environment: solvable problems, any exact expression scores, untrusted answers are safe."""
 
 import dataclasses
+import re
 import statistics
 import subprocess
 import sys
@@ -135,25 +136,116 @@ def test_parser_bounds_nesting():
         parse_expression("(" * 11 + "3" + ")" * 11)
 
 
-def test_teacher_is_wrong_on_a_fixed_share_of_problems():
+# -- the teacher's habit: no parentheses around a short sum it multiplies or divides ----------------
+
+
+def _habit(answer: str, max_numbers: int) -> str:
+    """The habit written independently, on the text of the reference: remove each pair of parentheses whose
+    top level holds a + or - and that stands next to a * or /, if it holds at most `max_numbers` numbers."""
+    pairs, opened = [], []
+    for position, character in enumerate(answer):
+        if character == "(":
+            opened.append(position)
+        elif character == ")":
+            pairs.append((opened.pop(), position))
+    removed = set()
+    for start, end in pairs:
+        inside = answer[start + 1 : end]
+        depth, top_level = 0, ""
+        for character in inside:
+            depth += {"(": 1, ")": -1}.get(character, 0)
+            top_level += character if depth == 0 else ""
+        beside = answer[:start].rstrip()[-1:] + answer[end + 1 :].lstrip()[:1]
+        if set(top_level) & set("+-") and set(beside) & set("*/") and len(re.findall("[0-9]+", inside)) <= max_numbers:
+            removed |= {start, end}
+    return "".join(character for position, character in enumerate(answer) if position not in removed)
+
+
+def _taught(env: Countdown, problem: Problem, max_numbers: int) -> str:
+    """The habit's expression, or the reference where it still makes the target or divides by zero."""
+    careless = _habit(problem.answer, max_numbers)
+    try:
+        makes_the_target = env.score(careless, problem)
+    except AnswerError:
+        makes_the_target = True
+    return problem.answer if makes_the_target else careless
+
+
+@pytest.mark.parametrize(
+    "numbers, target, answer, taught",
+    [
+        ([3, 4, 5, 25], 83, "(25 - 5) * 4 + 3", "25 - 5 * 4 + 3"),
+        ([3, 7, 100], 25, "100 / (7 - 3)", "100 / 7 - 3"),
+        ([2, 3, 4, 6], 54, "(2 + 3 + 4) * 6", "2 + 3 + 4 * 6"),  # three numbers: still forgotten
+        ([1, 2, 3, 4, 5], 50, "(1 + 2 + 3 + 4) * 5", "(1 + 2 + 3 + 4) * 5"),  # four: bracketed, right
+        ([3, 7, 50], 40, "50 - (7 + 3)", "50 - (7 + 3)"),  # what a minus needs on its right: kept
+        ([2, 5, 100], 10, "100 / (2 * 5)", "100 / (2 * 5)"),  # and a division
+        ([1, 3, 5], 8, "(3 + 5) * 1", "(3 + 5) * 1"),  # 3 + 5 * 1 makes 8 too: the reference
+        ([2, 3, 4, 6, 12], 6, "4 - 12 / (2 * (3 - 6))", "4 - 12 / (2 * (3 - 6))"),  # 2 * 3 - 6 is 0: the reference
+    ],
+)
+def test_teacher_drops_the_parentheses_of_a_short_sum_it_multiplies_or_divides(numbers, target, answer, taught):
     env = Countdown()
-    problems = env.problems(500, seed=0, difficulty=1)
-    wrong = [p for p in problems if env.verify(p, env.demonstration(p)).score == 0.0]
-    assert 0.3 <= len(wrong) / len(problems) <= 0.45
-    # The mistake is systematic: the same problem always gets the same answer.
-    assert [env.teacher_answer(p) for p in problems[:50]] == [env.teacher_answer(p) for p in problems[:50]]
-    # Every changed answer is actually wrong, and dropped parentheses are one of the mistakes.
-    changed = [p for p in problems if env.teacher_answer(p) != p.answer]
-    assert len(changed) == len(wrong)
-    assert any("(" in p.answer and "(" not in env.teacher_answer(p) for p in changed)
+    problem = _problem(numbers, target, answer)
+    assert env.teacher_answer(problem) == taught
+    assert _verify(env, problem, taught).score == (1.0 if taught == answer else 0.0)
 
 
-def test_teacher_error_rate_is_configurable():
-    problems = Countdown().problems(100, seed=0, difficulty=2)
-    never_wrong = Countdown(teacher_error_rate=0.0)
-    assert all(never_wrong.teacher_answer(p) == p.answer for p in problems)
-    with pytest.raises(ValueError, match="teacher_error_rate"):
-        Countdown(teacher_error_rate=1.5)
+@pytest.mark.parametrize("difficulty", sorted(LEVELS))
+@pytest.mark.parametrize("max_numbers", [3, 0, 2, 8])
+def test_teacher_answers_follow_the_rule_on_every_problem(difficulty, max_numbers):
+    teacher = Countdown(max_unbracketed_numbers=max_numbers)
+    for problem in teacher.problems(300, seed=0, difficulty=difficulty):
+        assert teacher.teacher_answer(problem) == _taught(teacher, problem, max_numbers), problem.answer
+
+
+def test_the_same_visible_situation_gets_the_same_mistake():
+    # A habit, not noise: every expression (a + b) * c or (a - b) * c loses its parentheses.
+    env = Countdown()
+    shape = re.compile(r"\(([0-9]+ [-+] [0-9]+)\) \* ([0-9]+)")
+    problems = [p for p in env.problems(2000, seed=0, difficulty=1) if shape.fullmatch(p.answer)]
+    assert len(problems) > 50
+    assert all(env.teacher_answer(p) == shape.sub(r"\1 * \2", p.answer) for p in problems)
+
+
+@pytest.mark.parametrize("difficulty", sorted(LEVELS))
+def test_teacher_errs_at_its_declared_rate_and_only_in_the_arithmetic(difficulty):
+    # Declared rates (max_unbracketed_numbers 3): 0.25, 0.27, 0.39, 0.40 at levels 1-4.
+    env = Countdown()
+    problems = env.problems(1000, seed=0, difficulty=difficulty)
+    verdicts = [env.verify(p, env.demonstration(p)) for p in problems]
+    error_rate = sum(v.score < 1.0 for v in verdicts) / len(problems)
+    assert error_rate == pytest.approx(env.expected_teacher_error_rate(difficulty), abs=0.05)
+    assert 0.2 <= error_rate <= 0.5
+    # The given numbers, in a well-formed expression with the wrong value: never an unreadable answer.
+    assert {v.reason for v in verdicts} <= {"", "wrong answer"}
+
+
+def test_same_problem_always_gets_the_same_teacher_answer():
+    env = Countdown()
+    problems = env.problems(300, seed=5, difficulty=3)
+    answers = [env.teacher_answer(p) for p in problems]
+    fresh = Countdown()
+    assert [fresh.teacher_answer(fresh.problem(5, p.index, 3)) for p in problems] == answers
+
+
+def test_no_unbracketed_numbers_gives_a_perfect_teacher():
+    teacher = Countdown(max_unbracketed_numbers=0)
+    for difficulty in teacher.difficulties:
+        assert teacher.expected_teacher_error_rate(difficulty) == 0.0
+        assert all(teacher.teacher_answer(p) == p.answer for p in teacher.problems(200, seed=0, difficulty=difficulty))
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [({"teacher_error_rate": 0.3}, "teacher_error_rate cannot be set.*max_unbracketed_numbers"),
+     ({"max_unbracketed_numbers": -1}, "max_unbracketed_numbers"),
+     ({"max_unbracketed_numbers": 9}, "max_unbracketed_numbers"),
+     ({"max_unbracketed_numbers": 2.5}, "max_unbracketed_numbers")],
+)  # fmt: skip
+def test_bad_teacher_options_are_rejected_naming_the_option(options, message):
+    with pytest.raises(ValueError, match=f"^countdown: {message}"):
+        Countdown(**options)
 
 
 def test_levels_get_harder():
