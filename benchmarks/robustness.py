@@ -161,7 +161,7 @@ def plot(results: list[RunResult]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pretrain-seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
+    parser.add_argument("--pretrain-seeds", type=int, nargs="+", default=[0, 3, 4, 5, 6])
     parser.add_argument("--campaign-seeds", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--set", action="append", default=[], help="extra --set for every campaign")
     parser.add_argument("--no-write", action="store_true")

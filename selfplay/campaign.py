@@ -138,7 +138,7 @@ def resume(run_dir: str | Path, tracking_uri: str | None = None) -> CampaignStat
 def _run(config: CampaignConfig, run_dir: Path, configured: dict[str, ConfiguredEnvironment], tracking_uri: str | None) -> CampaignState:
     state = CampaignState.load(run_dir)
     distributed.check_same_everywhere(config, run_dir)
-    if state.status == "finished" and state.generation > config.generations:
+    if state.status == "finished":
         _say(f"{run_dir}: the campaign already finished")
         return state
     main = distributed.is_main_process()
@@ -162,9 +162,13 @@ def _run(config: CampaignConfig, run_dir: Path, configured: dict[str, Configured
         try:
             if state.phase == "baseline":
                 _baseline(campaign)
-            while state.generation <= config.generations and not distributed.main_decides(_out_of_time(campaign)):
+            while (state.generation <= config.generations and not _mastered(campaign)
+                   and not distributed.main_decides(_out_of_time(campaign))):
                 _generation(campaign)
-            state.status = "finished" if state.generation > config.generations else "stopped"
+            state.status = "finished" if state.generation > config.generations or _mastered(campaign) else "stopped"
+            if _mastered(campaign) and state.generation <= config.generations:
+                _say(f"every level mastered (the champion, generation {state.champion_generation}, holds pass@1 >= "
+                     f"{config.curriculum.finish_threshold} at each): the campaign finishes early")
             campaign.save_state()
             _summarize(campaign)
             tracker.finish(state.parent_run_id)
@@ -485,6 +489,17 @@ def _generation_params(campaign: Campaign) -> dict[str, Any]:
 
 def _levels(record: GenerationRecord) -> dict[str, int]:
     return {f"difficulty.{env}": level for env, level in record.difficulty.items()}
+
+
+def _mastered(campaign: Campaign) -> bool:
+    """Every environment at its last level, and the champion at curriculum.finish_threshold on every level."""
+    threshold, state = campaign.config.curriculum.finish_threshold, campaign.state
+    if threshold is None or not state.history or state.phase != "select":
+        return False
+    champion = next(r for r in state.history if r.generation == state.champion_generation)
+    at_top = all(state.difficulty.get(name) == c.levels[-1] for name, c in campaign.configured.items())
+    return at_top and all(champion.per_level.get(f"{name}/{level}", 0.0) >= threshold
+                          for name, c in campaign.configured.items() for level in c.levels)
 
 
 def _out_of_time(campaign: Campaign) -> bool:

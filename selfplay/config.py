@@ -150,6 +150,10 @@ class CurriculumSettings:
     # so a level it cannot reach yet costs a few samples, and one it can reach starts early.
     # 0.5: half of generation 1 already trains on level 2, where the same habit costs twice as much.
     preview_fraction: float = 0.5
+    # The campaign finishes early once every environment is at its last level and the champion's held-out
+    # pass@1 is at least this at every level (a mastered curriculum has nothing left to teach); None runs
+    # every generation.
+    finish_threshold: float | None = 0.95
     filter_zero_variance: bool = True  # drop training problems the champion always or never solves
     # Completions per problem used to judge that, and to find the rare right answers expert iteration
     # learns from: at 7% success, 8 samples find one on 44% of the problems, 4 on 25%.
@@ -158,6 +162,8 @@ class CurriculumSettings:
     def __post_init__(self):
         if not 0 < self.advance_threshold <= 1:
             raise ValueError(f"curriculum.advance_threshold must be in (0, 1], got {self.advance_threshold}")
+        if self.finish_threshold is not None and not 0 < self.finish_threshold <= 1:
+            raise ValueError(f"curriculum.finish_threshold must be in (0, 1] or null, got {self.finish_threshold}")
         if not 0 <= self.review_fraction < 1:
             raise ValueError(f"curriculum.review_fraction must be in [0, 1), got {self.review_fraction}")
         if not 0 <= self.preview_fraction < 1 or self.review_fraction + self.preview_fraction >= 1:
