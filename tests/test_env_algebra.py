@@ -336,19 +336,6 @@ def test_the_same_visible_situation_gets_the_same_mistake():
     assert outcomes == {(task, wrong) for task in TASKS for wrong in (False, True)}
 
 
-@pytest.mark.parametrize("difficulty", sorted(LEVELS))
-def test_teacher_errs_at_its_declared_rate_and_only_in_the_mathematics(difficulty):
-    # Declared rates (every task careless): 0.37, 0.34, 0.34 at levels 1-3; seed 0 measures 0.43, 0.33, 0.37.
-    problems = ALGEBRA.problems(500, seed=0, difficulty=difficulty)
-    verdicts = [ALGEBRA.verify(problem, ALGEBRA.demonstration(problem)) for problem in problems]
-    error_rate = sum(verdict.score < 1.0 for verdict in verdicts) / len(problems)
-    # Within 4 standard errors of 500 problems, as `selfplay envs check` allows.
-    assert error_rate == pytest.approx(ALGEBRA.expected_teacher_error_rate(difficulty), abs=0.09)
-    assert 0.25 <= error_rate <= 0.45
-    # The imitator should learn wrong mathematics, not unreadable answers.
-    assert {verdict.reason for verdict in verdicts} <= {"", "wrong answer"}
-
-
 def test_same_problem_always_gets_the_same_teacher_answer():
     problems = ALGEBRA.problems(200, seed=5, difficulty=3)
     answers = [ALGEBRA.teacher_answer(problem) for problem in problems]

@@ -22,6 +22,21 @@ def test_builtin_environment_passes_the_checker(name):
     assert failures == []
 
 
+@pytest.mark.parametrize("name, difficulty", LEVELS)
+def test_teacher_errs_by_its_habit_at_the_declared_rate_with_well_formed_answers(name, difficulty):
+    """A quarter to about half wrong (more at arithmetic's mixed-operator level 5), each mistake wrong
+    mathematics rather than an unreadable answer: the imitator should learn the habit, not noise."""
+    environment = get_environment(name)
+    problems = environment.problems(500, seed=0, difficulty=difficulty)
+    verdicts = [environment.verify(p, environment.demonstration(p)) for p in problems]
+    error_rate = sum(v.score < 1.0 for v in verdicts) / len(problems)
+    declared = environment.expected_teacher_error_rate(difficulty)
+    tolerance = 4 * (declared * (1 - declared) / len(problems)) ** 0.5 + 0.02  # as `selfplay envs check` allows
+    assert error_rate == pytest.approx(declared, abs=tolerance)
+    assert 0.2 <= error_rate <= 0.7
+    assert {v.reason for v in verdicts} <= {"", "wrong answer"}
+
+
 def test_envs_check_passes_every_builtin(capsys):
     # The test above runs the full checker; here the command's plumbing and exit code, on 3 problems a check.
     exit_code, out, err = run_cli(capsys, "envs", "check", "arithmetic", "algebra", "countdown", "sort_words", "-n", "3")

@@ -208,19 +208,6 @@ def test_the_same_visible_situation_gets_the_same_mistake():
     assert all(env.teacher_answer(p) == shape.sub(r"\1 * \2", p.answer) for p in problems)
 
 
-@pytest.mark.parametrize("difficulty", sorted(LEVELS))
-def test_teacher_errs_at_its_declared_rate_and_only_in_the_arithmetic(difficulty):
-    # Declared rates (max_unbracketed_numbers 3): 0.25, 0.27, 0.39, 0.40 at levels 1-4.
-    env = Countdown()
-    problems = env.problems(1000, seed=0, difficulty=difficulty)
-    verdicts = [env.verify(p, env.demonstration(p)) for p in problems]
-    error_rate = sum(v.score < 1.0 for v in verdicts) / len(problems)
-    assert error_rate == pytest.approx(env.expected_teacher_error_rate(difficulty), abs=0.05)
-    assert 0.2 <= error_rate <= 0.5
-    # The given numbers, in a well-formed expression with the wrong value: never an unreadable answer.
-    assert {v.reason for v in verdicts} <= {"", "wrong answer"}
-
-
 def test_same_problem_always_gets_the_same_teacher_answer():
     env = Countdown()
     problems = env.problems(300, seed=5, difficulty=3)
