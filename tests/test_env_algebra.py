@@ -336,13 +336,6 @@ def test_the_same_visible_situation_gets_the_same_mistake():
     assert outcomes == {(task, wrong) for task in TASKS for wrong in (False, True)}
 
 
-def test_same_problem_always_gets_the_same_teacher_answer():
-    problems = ALGEBRA.problems(200, seed=5, difficulty=3)
-    answers = [ALGEBRA.teacher_answer(problem) for problem in problems]
-    fresh = Algebra()
-    assert [fresh.teacher_answer(fresh.problem(5, problem.index, 3)) for problem in problems] == answers
-
-
 def test_careless_tasks_chooses_the_habits():
     problems = ALGEBRA.problems(200, seed=0, difficulty=2)
     only_linear = Algebra(careless_tasks=["linear"])

@@ -37,6 +37,16 @@ def test_teacher_errs_by_its_habit_at_the_declared_rate_with_well_formed_answers
     assert {v.reason for v in verdicts} <= {"", "wrong answer"}
 
 
+@pytest.mark.parametrize("name", sorted(BUILTINS))
+def test_same_problem_always_gets_the_same_teacher_answer(name):
+    """A habit, not a coin flip: a fresh instance rebuilding the same problems demonstrates the same answers."""
+    environment, fresh = get_environment(name), get_environment(name)
+    problems = environment.problems(200, seed=5, difficulty=environment.difficulties[-1])
+    answers = [environment.teacher_answer(p) for p in problems]
+    assert [fresh.teacher_answer(fresh.problem(5, p.index, p.difficulty)) for p in problems] == answers
+    assert [environment.teacher_answer(p) for p in problems] == answers
+
+
 def test_envs_check_passes_every_builtin(capsys):
     # The test above runs the full checker; here the command's plumbing and exit code, on 3 problems a check.
     exit_code, out, err = run_cli(capsys, "envs", "check", "arithmetic", "algebra", "countdown", "sort_words", "-n", "3")
