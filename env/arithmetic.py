@@ -138,7 +138,7 @@ def _careless(a: int, operator: str, b: int, margin: int) -> int:
     if operator == "*" or a < 0 or b < 0:
         return _exact(a, operator, b)
     if operator == "+":
-        return _add_in_columns(a, b, margin)
+        return add_in_columns(a, b, margin)
     return _subtract_in_columns(a, b, margin) if a >= b else -_subtract_in_columns(b, a, margin)
 
 
@@ -147,8 +147,11 @@ def _digits(n: int, width: int) -> list[int]:
     return [int(d) for d in str(n)[::-1].ljust(width, "0")]
 
 
-def _add_in_columns(a: int, b: int, margin: int) -> int:
-    """Column addition that drops the carry when a column's total is 10 .. 9 + margin."""
+def add_in_columns(a: int, b: int, margin: int) -> int:
+    """Column addition that drops the carry when a column's total is 10 .. 9 + margin (for a, b >= 0).
+
+    Public: env/addition.py teaches the same habit on longer numbers.
+    """
     width = max(len(str(a)), len(str(b)))
     written, carry = [], 0
     for column, (x, y) in enumerate(zip(_digits(a, width), _digits(b, width))):

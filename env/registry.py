@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import json
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from typing import Callable
 
 from env.environment import Environment, check_class_attributes
 from env.errors import UserError
@@ -31,6 +33,9 @@ BUILTINS = {
     "algebra": "env.algebra:Algebra",
     "countdown": "env.countdown:Countdown",
     "sort_words": "env.sort_words:SortWords",
+    "addition": "env.addition:Addition",
+    "multiplication": "env.multiplication:Multiplication",
+    "dataset": "env.dataset:DatasetEnvironment",  # rows of the user's own data (option source), docs/datasets.md
 }
 
 
@@ -103,25 +108,34 @@ def _sources() -> dict[str, str]:
 
 
 def _import_class(spec: str, target: str) -> type[Environment]:
+    return import_plugin_class("environment", spec, target, Environment, "env.Environment", check_class_attributes)
+
+
+def import_plugin_class(kind: str, spec: str, target: str, base: type, base_name: str, check: Callable[[type], None]) -> type:
+    """The class at `target` ("package.module:ClassName"), a subclass of `base` that passes `check`.
+
+    Every way a plugin can be broken (bad reference, failing import, missing or wrong class, bad
+    class attributes) is a one-line UserError naming the `kind` ("environment", "game") and `spec`.
+    """
     module_name, _, class_name = target.partition(":")
     if not module_name or not class_name:
-        raise UserError(f"environment {spec!r}: expected 'package.module:ClassName', got {target!r}")
+        raise UserError(f"{kind} {spec!r}: expected 'package.module:ClassName', got {target!r}")
     try:
         module = importlib.import_module(module_name)
     except Exception as error:  # whatever a plugin raises on import, only runs that use it fail
-        raise UserError(f"environment {spec!r}: cannot import module {module_name!r} ({type(error).__name__}: {error})") from None
+        raise UserError(f"{kind} {spec!r}: cannot import module {module_name!r} ({type(error).__name__}: {error})") from None
     try:
         cls = getattr(module, class_name)
     except AttributeError as error:
-        raise UserError(f"environment {spec!r}: {error}") from None
+        raise UserError(f"{kind} {spec!r}: {error}") from None
     except KeyError as error:  # env.reasoning_gym's module __getattr__ names the closest task this way
-        raise UserError(f"environment {spec!r}: {error.args[0]}") from None
-    if not (isinstance(cls, type) and issubclass(cls, Environment)):
-        raise UserError(f"environment {spec!r}: {target!r} is not a subclass of env.Environment")
+        raise UserError(f"{kind} {spec!r}: {error.args[0]}") from None
+    if not (isinstance(cls, type) and issubclass(cls, base)):
+        raise UserError(f"{kind} {spec!r}: {target!r} is not a subclass of {base_name}")
     try:
-        check_class_attributes(cls)
+        check(cls)
     except TypeError as error:
-        raise UserError(f"environment {spec!r}: {error}") from None
+        raise UserError(f"{kind} {spec!r}: {error}") from None
     return cls
 
 
@@ -141,3 +155,8 @@ class EnvironmentSpec:
 
     def build(self) -> Environment:
         return get_environment(self.ref, **dict(self.options))
+
+    def __hash__(self) -> int:
+        # Options may hold mappings and lists (the dataset environment's levels_from_solve_rate), which a
+        # tuple cannot hash; their JSON text can, and equal specs give equal text.
+        return hash((self.ref, json.dumps(self.options, sort_keys=True, default=repr)))

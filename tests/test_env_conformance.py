@@ -3,22 +3,38 @@
     $ .venv/bin/python -m pytest tests/test_env_conformance.py -q
 """
 
+from pathlib import Path
+
 import pytest
 
 from env import get_environment
 from env.checker import check_environment
-from env.registry import BUILTINS
+from env.registry import BUILTINS, environment_class
 
 from cli_runner import run_cli
 
 NUM_TRAIN = 2000  # training problems per level, as the quickstart campaign draws per generation
 NUM_EVAL = 200  # held-out problems per level, the campaign's default eval.num_problems
-LEVELS = [(name, difficulty) for name in sorted(BUILTINS) for difficulty in get_environment(name).difficulties]
+# The dataset environment reads the user's file: the example file stands in for one (600 rows, levels easy and
+# hard). Its teacher is the reference answer, not a habit, and its held-out rows are the file's (about 30 a level),
+# so the tests of habits and of 200 held-out problems a level are for the generated environments.
+OPTIONS = {"dataset": {"source": str(Path(__file__).parent / "data" / "word_problems.jsonl"), "checker": "integer",
+                       "id": "id", "difficulty": "level", "solution": "solution"}}
+GENERATED = sorted(name for name in BUILTINS if name not in OPTIONS)
+LEVELS = [(name, difficulty) for name in GENERATED for difficulty in get_environment(name).difficulties]
+# Ladders repeat one step per column, so a habit that slips in some columns compounds with length: the
+# teacher is wrong on about a quarter of the problems at the first level and almost all at the top.
+# Above the levels a campaign pretrains on by default (1 and 2) their teacher may be wrong more often.
+LADDERS = {"addition", "multiplication"}
+
+
+def _builtin(name):
+    return get_environment(name, **OPTIONS.get(name, {}))
 
 
 @pytest.mark.parametrize("name", sorted(BUILTINS))
 def test_builtin_environment_passes_the_checker(name):
-    failures = [result for result in check_environment(get_environment(name)) if not result.passed]
+    failures = [result for result in check_environment(_builtin(name)) if not result.passed]
     assert failures == []
 
 
@@ -33,14 +49,14 @@ def test_teacher_errs_by_its_habit_at_the_declared_rate_with_well_formed_answers
     declared = environment.expected_teacher_error_rate(difficulty)
     tolerance = 4 * (declared * (1 - declared) / len(problems)) ** 0.5 + 0.02  # as `selfplay envs check` allows
     assert error_rate == pytest.approx(declared, abs=tolerance)
-    assert 0.2 <= error_rate <= 0.7
+    assert 0.2 <= error_rate <= (1.0 if name in LADDERS and difficulty > 2 else 0.7)
     assert {v.reason for v in verdicts} <= {"", "wrong answer"}
 
 
 @pytest.mark.parametrize("name", sorted(BUILTINS))
 def test_same_problem_always_gets_the_same_teacher_answer(name):
     """A habit, not a coin flip: a fresh instance rebuilding the same problems demonstrates the same answers."""
-    environment, fresh = get_environment(name), get_environment(name)
+    environment, fresh = _builtin(name), _builtin(name)
     problems = environment.problems(200, seed=5, difficulty=environment.difficulties[-1])
     answers = [environment.teacher_answer(p) for p in problems]
     assert [fresh.teacher_answer(fresh.problem(5, p.index, p.difficulty)) for p in problems] == answers
@@ -49,9 +65,9 @@ def test_same_problem_always_gets_the_same_teacher_answer(name):
 
 def test_envs_check_passes_every_builtin(capsys):
     # The test above runs the full checker; here the command's plumbing and exit code, on 3 problems a check.
-    exit_code, out, err = run_cli(capsys, "envs", "check", "arithmetic", "algebra", "countdown", "sort_words", "-n", "3")
+    exit_code, out, err = run_cli(capsys, "envs", "check", *GENERATED, "-n", "3")  # dataset: tests/test_env_dataset.py
     assert exit_code == 0, out + err
-    for name in BUILTINS:
+    for name in GENERATED:
         line = next(line for line in out.splitlines() if line.startswith(f"{name}:"))
         passed, total = line.split()[1].split("/")
         assert passed == total and line.endswith("checks passed ok"), line
@@ -63,10 +79,10 @@ def test_envs_list_shows_every_builtin_with_source_selfplay(capsys):
     rows = {cells[0]: cells for cells in (
         [cell.strip() for cell in line.strip("│┃ ").split("│")] for line in out.splitlines() if "│" in line
     ) if cells[0]}  # fmt: skip
-    for name in BUILTINS:
-        levels = ", ".join(map(str, get_environment(name).difficulties))
+    for name in BUILTINS:  # the class's levels: the dataset environment shows one without reading a file
+        levels = ", ".join(map(str, sorted(environment_class(name).levels)))
         assert rows[name][1:3] == ["selfplay", levels], rows[name]
-        assert rows[name][3] == type(get_environment(name)).description
+        assert rows[name][3] == environment_class(name).description
 
 
 def test_envs_sample_prints_problems_with_reference_answers(capsys):

@@ -11,7 +11,7 @@ CODE = """
 import importlib, pkgutil, sys
 import env, rewards
 for package in (env, rewards):
-    for module in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+    for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):  # env.games.* too
         importlib.import_module(module.name)
 loaded = {name.split(".")[0] for name in sys.modules}
 print(sorted(loaded & {"torch", "transformers", "trl", "accelerate", "peft", "mlflow", "policy", "selfplay"}))
