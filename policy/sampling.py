@@ -3,8 +3,10 @@
     >>> completions = sample(policy, ["What is 2 + 2? Answer in <answer></answer>."],
     ...                      SamplingConfig(temperature=0.0), num_samples=1)
 
-`temperature=0` is greedy decoding. `backend: vllm` hands generation to vLLM
-for users on GPUs (not installed on CPU machines).
+`temperature=0` is greedy decoding. Generation runs where the model is: the
+campaign moves it to each process's accelerator (its GPU, else the CPU)
+before selection and evaluation. vLLM is used only for GRPO's rollouts,
+inside TRL (`train.use_vllm`), not here (docs/scaling.md, vLLM rollouts).
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ class SamplingConfig:
     temperature: float = 1.0  # 0 = greedy
     top_p: float = 1.0
     batch_size: int = 128  # sequences per generate() call
-    backend: str = "transformers"  # or "vllm"
 
     def __post_init__(self):
         if self.max_new_tokens < 1:
@@ -35,8 +36,6 @@ class SamplingConfig:
             raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
-        if self.backend not in ("transformers", "vllm"):
-            raise ValueError(f"backend must be transformers or vllm, got {self.backend!r}")
 
 
 @dataclass(frozen=True)
@@ -50,8 +49,6 @@ def sample(
 ) -> list[list[Completion]]:
     """`num_samples` completions for each prompt (problem prompts, formatted here)."""
     texts = [policy.prompt_format.render(policy.tokenizer, prompt) for prompt in prompts]
-    if config.backend == "vllm":
-        return _sample_with_vllm(policy, texts, config, num_samples, seed)
     flat = [text for text in texts for _ in range(num_samples)]
     completions = _generate(policy, flat, config, seed)
     return [completions[i * num_samples : (i + 1) * num_samples] for i in range(len(prompts))]
@@ -115,15 +112,3 @@ def _decode(tokenizer, generated) -> list[Completion]:
         results.append(Completion(tokenizer.decode(row, skip_special_tokens=True), len(row)))
     return results
 
-
-def _sample_with_vllm(policy: "Policy", texts: list[str], config: SamplingConfig, num_samples: int, seed: int):
-    try:
-        from vllm import LLM, SamplingParams
-    except ImportError:
-        raise SettingError("sampling.backend is 'vllm' but vllm is not installed (pip install vllm; needs a GPU)") from None
-    llm = LLM(model=policy.source, seed=seed)
-    params = SamplingParams(
-        n=num_samples, temperature=config.temperature, top_p=config.top_p, max_tokens=config.max_new_tokens
-    )
-    outputs = llm.generate(texts, params)
-    return [[Completion(o.text, len(o.token_ids)) for o in output.outputs] for output in outputs]

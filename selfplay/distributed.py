@@ -40,6 +40,36 @@ def _cpu_only_launch() -> bool:
     return False
 
 
+def sharded_weights() -> str | None:
+    """How this launch shards the weights across processes (DeepSpeed ZeRO-3 or FSDP) and where that was read, or None.
+
+    Read from the variables `accelerate launch` gives its processes, which is
+    what accelerate itself reads, so it is known before any process group (or
+    run folder) exists. ZeRO-2 and DDP keep every weight on every process.
+    """
+    if os.environ.get("ACCELERATE_USE_FSDP", "false").lower() == "true":
+        return "FSDP (ACCELERATE_USE_FSDP=true)"
+    if os.environ.get("ACCELERATE_USE_DEEPSPEED", "false").lower() == "true":
+        stage, source = _zero_stage()
+        if stage == "3":
+            return f"DeepSpeed ZeRO-3 ({source})"
+    return None
+
+
+def _zero_stage() -> tuple[str, str]:
+    """The ZeRO stage and where it was read: the accelerate config, else the DeepSpeed JSON file it names."""
+    stage = os.environ.get("ACCELERATE_DEEPSPEED_ZERO_STAGE")
+    if stage is not None:
+        return stage, f"ACCELERATE_DEEPSPEED_ZERO_STAGE={stage}"
+    config_file = os.environ.get("ACCELERATE_DEEPSPEED_CONFIG_FILE")
+    if config_file and Path(config_file).is_file():
+        import json
+
+        stage = json.loads(Path(config_file).read_text()).get("zero_optimization", {}).get("stage")
+        return str(stage), f"zero_optimization.stage {stage} in {config_file}"
+    return "2", "accelerate's default stage"
+
+
 def num_processes() -> int:
     return _state().num_processes
 

@@ -4,18 +4,23 @@
 
 The trainers write checkpoints every `train.save_steps`, so a killed
 generation resumes from its last one, and save the result as an ordinary
-model folder: through `trainer.save_model` (which gathers sharded weights
-under FSDP or ZeRO-3), or with LoRA adapters merged into the weights.
+model folder: through `trainer.save_model` on every process (under ZeRO-3 or
+FSDP it gathers the sharded weights, a collective), or with LoRA adapters
+merged into the weights. `check_supported` refuses, before a run folder
+exists, what this module cannot do: LoRA with sharded weights, vLLM rollouts
+without vllm.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from env.problem import Problem
 from policy.config import LoraSettings
+from policy.errors import SettingError
 from policy.lora import lora_config, merge_adapters
 from rewards.compose import RewardSet
 from selfplay import distributed
@@ -25,6 +30,22 @@ from selfplay.trl_config import rl_config, sft_config
 
 if TYPE_CHECKING:
     from policy.loader import Policy
+
+
+def check_supported(config: CampaignConfig) -> None:
+    """SettingError (exit code 2) for training this launch cannot do; called before anything is written."""
+    sharded = distributed.sharded_weights()
+    if config.policy.lora is not None and sharded:
+        raise SettingError(
+            f"policy.lora cannot be used when {sharded} shards the weights: the adapters are merged on each "
+            "process, which holds only its shard; launch with configs/accelerate/zero2.yaml or ddp.yaml "
+            "(docs/scaling.md, FSDP and ZeRO), or remove policy.lora to train every weight"
+        )
+    if config.train.use_vllm and importlib.util.find_spec("vllm") is None:
+        raise SettingError(
+            "train.use_vllm is true but vllm is not installed: pip install vllm (TRL 1.16 supports vLLM 0.22 to "
+            "0.31; it needs a GPU), or set train.use_vllm=false to generate rollouts with transformers"
+        )
 
 
 def run_rl(
@@ -95,8 +116,16 @@ def _sft_row(prompt: str | list[dict], completion: str) -> dict[str, Any]:
 
 
 def _save(trainer: Any, policy: "Policy", folder: Path) -> None:
-    """Every process calls this: sharded weights are gathered; only the main process writes."""
-    if hasattr(trainer.model, "merge_and_unload"):  # LoRA: fold the adapters in, save a plain model
+    """Every process calls this; only the main process writes.
+
+    `trainer.save_model` must run on every process: under ZeRO-3 and FSDP it
+    gathers the full state dict (accelerate's `get_state_dict`), a collective
+    that hangs if a process is missing, and transformers then writes from the
+    main process alone. ZeRO-3 needs `zero3_save_16bit_model: true` and FSDP
+    `FULL_STATE_DICT` for that (configs/accelerate/). The LoRA merge needs
+    every weight on every process, hence `check_supported`.
+    """
+    if hasattr(trainer.model, "merge_and_unload"):  # LoRA (DDP, ZeRO-2, one process): fold the adapters in
         policy.model = merge_adapters(trainer.model)
         if distributed.is_main_process():
             policy.save(folder)
