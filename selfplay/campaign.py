@@ -59,17 +59,17 @@ from selfplay.config_loader import load_run_config, to_yaml
 from selfplay.console import output_console
 from selfplay.curriculum import next_difficulty
 from selfplay.errors import CampaignError
-from selfplay.filtering import ChampionSamples, learnable, sample_champion, verified_solutions
+from selfplay.filtering import ChampionSamples, explore, learnable, sample_champion, verified_solutions
 from selfplay.gating import GateDecision, decide
 from selfplay.environments import ConfiguredEnvironment, build_environments
 from selfplay.problems import eval_problems, training_problems
-from selfplay import progress, run_logging
+from selfplay import dataset_levels, progress, run_logging
 from selfplay.progress import CampaignProgress
 from selfplay.report import gate_rule, generations_table, per_level_pass_at_1
 from selfplay.stall import detect_stall, remedied_train_settings
 from selfplay.state import CONFIG_FILE, CampaignState, GenerationRecord
 from selfplay.tracking import NullTracker, Tracker, TrackingError, is_tracking_failure, resolve_tracking_uri, without_credentials
-from selfplay.training import latest_checkpoint, rollout_rows, run_expert_iteration, run_rl
+from selfplay.training import check_supported, latest_checkpoint, rollout_rows, run_expert_iteration, run_rl
 
 @dataclass
 class Campaign:
@@ -110,9 +110,14 @@ def launch(config: CampaignConfig, run_dir: str | Path | None = None, tracking_u
     nothing behind and the corrected command simply runs.
     """
     run_dir = Path(run_dir or Path(config.output_dir) / config.name)
+    if config.game is not None:  # a game campaign: its own loop (selfplay/game_campaign.py)
+        from selfplay.game_campaign import launch_game
+        return launch_game(config, run_dir, tracking_uri)
     configured = build_environments(config)  # bad names, options, levels and generators, before any model loads
     _held_out_set(config, configured)  # a level too small for eval.num_problems
+    dataset_levels.check(config, configured)  # a data set's left-out rows said; levels by solve rate too small
     check_model_spec(config.policy.model, config.policy.cache_dir)  # and a model that cannot be found
+    check_supported(config)  # LoRA with ZeRO-3/FSDP, vLLM rollouts without vllm
     if (run_dir / "state.json").exists():
         raise CampaignError(f"{run_dir} already holds a campaign; `selfplay resume {run_dir}` continues it")
     if distributed.is_main_process():  # the tracking store last: TrackingError if unreachable, else the experiment opens
@@ -131,6 +136,10 @@ def resume(run_dir: str | Path, tracking_uri: str | None = None) -> CampaignStat
     """Continue a campaign that stopped (killed, failed, or out of time) where it was."""
     run_dir = Path(run_dir)
     config = load_run_config(run_dir)  # ConfigError for a missing folder, config or state
+    if config.game is not None:
+        from selfplay.game_campaign import resume_game
+        return resume_game(config, run_dir, tracking_uri)
+    check_supported(config)  # relaunched under another accelerate config, say
     return _run(config, run_dir, build_environments(config), tracking_uri)
 
 
@@ -153,6 +162,7 @@ def _run(config: CampaignConfig, run_dir: Path, configured: dict[str, Configured
             CampaignProgress(output_console(stream), config.name, config.generations, state.elapsed_s, main) as display, \
             VerifierPool(specs, verifier.num_workers, verifier.timeout_s, verifier.memory_mb, verifier.max_error_rate) as pool:
         rewards = build_rewards([RewardSpec(r.name, r.weight, r.options) for r in config.rewards], specs, pool)
+        configured = dataset_levels.restore(run_dir, configured)  # levels a data set got from generation 0
         held_out = _held_out_set(config, configured)
         campaign = Campaign(config, run_dir, state, configured, rewards, held_out, tracker, display, pool)
         state.status = "running"
@@ -191,6 +201,8 @@ def _baseline(campaign: Campaign) -> None:
     started = time.monotonic()
     folder = _initial_policy_folder(campaign)
     policy = load_policy(config.policy, model=folder)
+    if dataset_levels.assign(campaign, policy):  # levels from this policy's solve rates: the held-out set changes
+        campaign.eval_set = _held_out_set(config, campaign.configured)
     check_fits(policy, [p.prompt for p in campaign.eval_set], config.train.max_completion_length, "train.max_completion_length")
     campaign.progress.phase(0, "evaluate")
     result = _evaluate(campaign, policy, generation=0)
@@ -252,6 +264,7 @@ def _select(campaign: Campaign, folder: Path) -> None:
         config.curriculum.review_fraction, preview, config.curriculum.preview_fraction,
     )
     selected, solutions, learnable_fraction = candidates, [], 1.0
+    num_frontier = num_frontier_solved = 0
     if config.curriculum.filter_zero_variance or config.expert_iteration.enabled:
         champion = load_policy(config.policy, model=_parent(state))
         champion.model.to(distributed.device())
@@ -264,12 +277,28 @@ def _select(campaign: Campaign, folder: Path) -> None:
         if config.curriculum.filter_zero_variance and kept:
             selected = kept  # with none learnable, train on all rather than on nothing
         solutions = verified_solutions(samples, config.expert_iteration.max_success_rate, config.expert_iteration.max_examples)
+        if config.expert_iteration.enabled and config.expert_iteration.frontier_samples:
+            frontier = _explore_frontier(campaign, champion, samples, seed)
+            solutions += verified_solutions(frontier, 1.0, config.expert_iteration.max_examples - len(solutions))
+            num_frontier, num_frontier_solved = len(frontier.problems), sum(any(c) for c in frontier.correct)
     _save_json(folder / "selection.json", {
         "problems": [p.to_row() for p in selected],
         "solutions": [[p.to_row(), completion] for p, completion in solutions],
         "learnable_fraction": learnable_fraction,
         "num_candidates": len(candidates),
+        "num_frontier": num_frontier,
+        "num_frontier_solved": num_frontier_solved,
     })
+
+
+def _explore_frontier(campaign: Campaign, champion, samples: ChampionSamples, seed: int) -> ChampionSamples:
+    """More samples where the champion's first ones never solved the problem; see filtering.explore."""
+    config = campaign.config
+    unsolved = ChampionSamples.of([row for row in samples.per_problem() if not any(row[2])])
+    return ChampionSamples.of(distributed.map_sharded(unsolved.per_problem(), lambda shard: explore(
+        champion, ChampionSamples.of(shard), campaign.rewards, config.expert_iteration.frontier_samples,
+        config.train.temperature, config.train.max_completion_length, seed, config.eval.batch_size,
+    ).per_problem()))
 
 
 def _expert_iteration(campaign: Campaign, folder: Path) -> None:
@@ -373,6 +402,7 @@ def _log(campaign: Campaign, record: GenerationRecord, result: EvalResult, gate:
             "select/learnable_fraction": selection.get("learnable_fraction", 1.0),
             "select/num_train_problems": len(selection.get("problems", [])),
             "select/num_verified_solutions": len(selection.get("solutions", [])),
+            "select/num_frontier_solved": selection.get("num_frontier_solved", 0),
         })
     run_id = run_logging.log_generation(
         tracker, state.parent_run_id, state.generation_run_ids.get(str(record.generation)), record, result,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 import typer
 from rich.table import Table
@@ -34,6 +34,15 @@ from selfplay.console import output_console
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Self-improving language models on verifiable rewards.")
 envs_app = typer.Typer(no_args_is_help=True, help="List, sample and check environments.")
 app.add_typer(envs_app, name="envs")
+
+
+def _register_game_commands() -> None:
+    from selfplay.game_cli import register  # `selfplay league` and `selfplay play` (game campaigns)
+
+    register(app)
+
+
+_register_game_commands()
 
 console = output_console()
 USER_ERROR_EXIT_CODE = 2
@@ -265,6 +274,10 @@ def ui(
 
 
 # -- selfplay envs --------------------------------------------------------------
+EnvironmentSetOption = typer.Option(
+    None, "--set", help="An environment option, read as YAML (repeatable): --set source=data.jsonl --set checker=integer.")
+
+
 @envs_app.command("list")
 def envs_list() -> None:
     """Every environment: built-ins and installed plugins."""
@@ -275,6 +288,7 @@ def envs_list() -> None:
         levels = ", ".join(map(str, info.difficulties)) or "-"
         table.add_row(info.name, info.source, levels, info.description)
     console.print(table)
+    console.print(_games_table())
 
 
 @envs_app.command("sample")
@@ -285,12 +299,15 @@ def envs_sample(
     seed: int = typer.Option(0, "--seed", "-s", help="Seed; the same seed gives the same problems."),
     split: str = typer.Option("train", help="train or eval (held-out)."),
     answer_format: Optional[str] = typer.Option(None, help="tag, boxed, answer_line or last_number."),
+    settings: Optional[list[str]] = EnvironmentSetOption,
 ) -> None:
-    """Show problems with their reference answers."""
+    """Show problems with their reference answers; for a game, openings with their prompts and legal moves."""
+    if _is_game(name):
+        return _sample_game(name, count, seed, split, answer_format)
     from env.problem import SPLITS
     from selfplay.environments import draw_problems
 
-    environment = _load_environment(name, answer_format)
+    environment = _load_environment(name, answer_format, settings or [])
     if difficulty not in environment.levels:
         raise UserError(f"{environment.name}: difficulty must be one of {environment.difficulties}, got {difficulty}")
     if split not in SPLITS:
@@ -306,21 +323,28 @@ def envs_sample(
 def envs_check(
     names: list[str] = typer.Argument(None, help="Environments to check (default: every registered one)."),
     seed: int = typer.Option(0, "--seed", "-s"),
-    num_problems: int = typer.Option(20, "--num-problems", "-n", help="Problems per level and check."),
+    num_problems: int = typer.Option(20, "--num-problems", "-n", help="Problems per level and check (a game: openings per check)."),
+    settings: Optional[list[str]] = EnvironmentSetOption,
 ) -> int:
-    """Conformance checks for environment authors; exits 1 if a check fails, 2 if an environment cannot be loaded."""
+    """Conformance checks for environment and game authors; exits 1 if a check fails, 2 if one cannot be loaded."""
     from env import list_environments
-    from env.checker import check_environment
 
+    if settings and not names:
+        raise UserError("--set: name the environments the options are for, e.g. selfplay envs check dataset --set source=data.jsonl")
     failed, unloadable = 0, 0
-    for name in names or [info.name for info in list_environments()]:
+    for name in names or [info.name for info in list_environments()] + _game_names():
+        needs = [] if names else _required_options(name)
+        if needs:  # the dataset environment reads the user's file: nothing to check without one
+            console.print(f"{name}: skipped: it reads your data (selfplay envs check {name} --set {needs[0]}=...)",
+                          highlight=False)
+            continue
         try:
-            environment = _load_environment(name)
+            environment = _load_game(name) or _load_environment(name, settings=settings or [])
         except UserError as error:  # a broken plugin fails its own line; the others are still checked
             console.print(f"{name}: [red]cannot load[/red]: {error}", highlight=False)
             unloadable += 1
             continue
-        results = check_environment(environment, seed=seed, num_problems=num_problems)
+        results = _run_checks(environment, seed, num_problems)
         failures = [result for result in results if not result.passed]
         failed += len(failures)
         status = "[green]ok[/green]" if not failures else f"[red]{len(failures)} failed[/red]"
@@ -332,10 +356,122 @@ def envs_check(
     return 1 if failed else 0
 
 
-def _load_environment(name: str, answer_format: Optional[str] = None):
-    """The environment `name` refers to; UserError for an unknown name or a rejected option."""
+def _load_environment(name: str, answer_format: Optional[str] = None, settings: Sequence[str] = ()):
+    """The environment `name` refers to, with `--set key=value` options; UserError for an unknown name or a rejected option.
+
+    A data set is read here and what it left out is said in one line, so a file or column that
+    does not exist is reported as this environment's error, not as a failed check.
+    """
+    import yaml
+
     from env import EnvironmentSpec
+    from env.dataset import DatasetEnvironment
     from selfplay.environments import build_environment
 
+    options = {}
+    for setting in settings:
+        key, separator, text = setting.partition("=")
+        if not separator or not key.strip():
+            raise UserError(f"--set {setting!r}: expected key=value, e.g. --set source=data.jsonl")
+        try:
+            options[key.strip()] = yaml.safe_load(text)
+        except yaml.YAMLError:
+            options[key.strip()] = text
+    if answer_format:
+        options["answer_format"] = answer_format
+    environment = build_environment(EnvironmentSpec.of(name, **options))
+    if isinstance(environment, DatasetEnvironment):
+        console.print(environment.data_report().summary(), highlight=False, soft_wrap=True)
+    return environment
+
+
+def _required_options(name: str) -> list[str]:
+    """Options an environment cannot be built without (the dataset environment's source); none for a game."""
+    from env.registry import environment_class
+
+    try:
+        return list(getattr(environment_class(name), "required_options", ()))
+    except UserError:  # a game, or a plugin that fails to import: the loader reports it
+        return []
+
+
+# -- games in `selfplay envs` (env/games/) ----------------------------------------------
+def _is_game(name: str) -> bool:
+    """Whether `name` is a game; UserError naming the closest game for a name that is neither but close to one."""
+    from env.games import is_game
+    from env.games.game import closest_hint
+    from env.registry import environment_class
+
+    if is_game(name):
+        return True
+    hint = closest_hint(name, _game_names()) if ":" not in name else ""
+    if hint:
+        try:
+            environment_class(name)
+        except UserError as error:
+            if str(error).startswith("unknown environment"):  # not a plugin that fails to import
+                raise UserError(f"unknown environment or game {name!r}{hint}") from None
+            raise
+    return False
+
+
+def _game_names() -> list[str]:
+    from env.games import list_games
+
+    return [info.name for info in list_games()]
+
+
+def _load_game(name: str, answer_format: Optional[str] = None):
+    """The game `name` refers to, None when it names an environment; UserError for a rejected option."""
+    from env.games import get_game
+
+    if not _is_game(name):
+        return None
     options = {"answer_format": answer_format} if answer_format else {}
-    return build_environment(EnvironmentSpec.of(name, **options))
+    try:
+        return get_game(name, **options)
+    except UserError:
+        raise
+    except (TypeError, ValueError) as error:  # the constructor's answer to a bad option, as for environments
+        raise UserError(str(error)) from None
+
+
+def _run_checks(subject, seed: int, num_problems: int) -> list:
+    """The conformance checks of an environment, or of a game (`num_problems` openings per check)."""
+    from env.checker import check_environment
+    from env.games import Game
+    from env.games.checker import check_game
+
+    if isinstance(subject, Game):
+        return check_game(subject, seed=seed, num_games=num_problems)
+    return check_environment(subject, seed=seed, num_problems=num_problems)
+
+
+def _games_table() -> Table:
+    from env.games import list_games
+
+    table = Table("name", "source", "players", "description", title="games")
+    for info in list_games():
+        table.add_row(info.name, info.source, ", ".join(info.players) or "-", info.description)
+    return table
+
+
+MAX_SHOWN_MOVES = 12  # legal moves listed by `envs sample` for a game (a Nim heap has a million)
+
+
+def _sample_game(name: str, count: int, seed: int, split: str, answer_format: Optional[str]) -> None:
+    """Openings of a game with the prompt the model sees, its legal moves and the teacher's move."""
+    from env.problem import SPLITS
+
+    game = _load_game(name, answer_format)
+    if split not in SPLITS:
+        raise UserError(f"--split must be one of {', '.join(SPLITS)}, got {split!r}")
+    table = Table("opening", "prompt", "legal moves", "teacher's move", title=f"{game.name}; teacher: {game.teacher_errors}")
+    for opening in game.openings(count, seed, split):
+        legal = game.legal_moves(opening.state)
+        step = max(1, len(legal) // MAX_SHOWN_MOVES)  # spread over the list: Nim's first dozen are all heap 1
+        shown = [game.render_move(legal[i]) for i in range(0, len(legal), step)][:MAX_SHOWN_MOVES]
+        more = f", ... ({len(legal):,} in all)" if len(legal) > MAX_SHOWN_MOVES else ""
+        start = f"{opening.index}: {', '.join(opening.moves)}" if opening.moves else f"{opening.index}"
+        table.add_row(start, game.prompt(opening.state), ", ".join(shown) + more, game.demonstration(opening.state))
+    console.print(table)

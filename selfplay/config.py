@@ -20,6 +20,7 @@ from typing import Any
 from policy.config import PolicyConfig, PretrainConfig
 from policy.evaluation import EvalSettings
 from rewards.compose import REWARD_NAMES
+from selfplay.game_config import GameSettings
 
 ALGORITHMS = ("grpo", "rloo")
 LOSS_TYPES = ("grpo", "dr_grpo", "dapo", "bnpo", "cispo", "sapo", "luspo", "vespo")
@@ -91,7 +92,9 @@ class TrainSettings:
     num_problems: int = 1_200  # candidate training problems drawn per generation (before filtering)
     logging_steps: int = 5
     save_steps: int = 20  # TRL checkpoints within a generation, for resume
-    use_vllm: bool = False  # GPU only: generate rollouts with vLLM
+    # GPU only: TRL generates GRPO's rollouts with vLLM (pip install vllm; checked at launch). Selection
+    # and evaluation always sample with transformers' generate (docs/scaling.md, vLLM rollouts).
+    use_vllm: bool = False
     vllm_mode: str = "colocate"  # colocate or server
     vllm_server_base_url: str | None = None  # server mode: http://host:8000
     extra: dict[str, Any] = field(default_factory=dict)  # more TRL config fields, passed verbatim
@@ -132,12 +135,16 @@ class ExpertIterationSettings:
     # 0.95 at both levels by generation 4 and 5 instead of stalling at 0.92 and 0.87.
     max_success_rate: float = 1.0
     max_examples: int = 2_000
+    # Extra samples on each problem that none of the curriculum.filter_samples solved (the frontier),
+    # to find the rare right answers there; 0 turns it off.
+    frontier_samples: int = 32
     max_steps: int = 120
     learning_rate: float = 3.0e-4
     batch_size: int = 32  # examples per optimizer step across all processes
 
     def __post_init__(self):
         _at_least("expert_iteration.max_steps", self.max_steps, 1)
+        _at_least("expert_iteration.frontier_samples", self.frontier_samples, 0)
         if not 0 < self.max_success_rate <= 1:
             raise ValueError(f"expert_iteration.max_success_rate must be in (0, 1], got {self.max_success_rate}")
 
@@ -312,6 +319,9 @@ class CampaignConfig:
     eval: EvalConfig = field(default_factory=EvalConfig)
     verifier: VerifierSettings = field(default_factory=VerifierSettings)
     tracking: TrackingSettings = field(default_factory=TrackingSettings)
+    # A game campaign (selfplay/game_config.py): the model plays a two-player game instead of solving
+    # `environments` problems; null: a problem campaign.
+    game: GameSettings | None = None
 
     def __post_init__(self):
         if not self.name or not all(c.isalnum() or c in "-_." for c in self.name):

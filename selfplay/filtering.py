@@ -63,6 +63,18 @@ def sample_champion(
     return ChampionSamples(list(problems), texts, correct)
 
 
+def explore(
+    policy: "Policy", samples: ChampionSamples, rewards: RewardSet, k: int, temperature: float, max_new_tokens: int,
+    seed: int, batch_size: int = 256,
+) -> ChampionSamples:
+    """`k` more samples on the problems the first samples never solved: the frontier, where a rare
+    verified answer is the one demonstration the policy lacks (STaR, ReST-EM sample widely there)."""
+    unsolved = [p for i, p in enumerate(samples.problems) if samples.success_rate(i) == 0.0]
+    if not unsolved or k <= 0:
+        return ChampionSamples([], [], [])
+    return sample_champion(policy, unsolved, rewards, k, temperature, max_new_tokens, seed + 1, batch_size)
+
+
 def learnable(samples: ChampionSamples) -> list[Problem]:
     """Problems solved in some but not all of the k samples."""
     return [p for i, p in enumerate(samples.problems) if 0.0 < samples.success_rate(i) < 1.0]

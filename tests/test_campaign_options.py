@@ -33,6 +33,9 @@ def test_expert_iteration_fine_tunes_on_verified_solutions_before_rl(tmp_path):
     trained = next(r for r in runs if r.data.tags.get("generation") == "1")
     assert trained.data.metrics["select/num_verified_solutions"] == len(selection["solutions"])
     assert "time/expert_iteration_s" in trained.data.metrics
+    # A weak imitator leaves problems unsolved in all 8 samples: the frontier gets 32 more each.
+    assert selection["num_frontier"] > 0
+    assert trained.data.metrics["select/num_frontier_solved"] == selection["num_frontier_solved"] <= selection["num_frontier"]
 
 
 def test_expert_iteration_with_lora_trains_only_the_adapted_weights(tmp_path):

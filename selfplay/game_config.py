@@ -1,0 +1,139 @@
+"""A game campaign's settings: the `game:` section of a campaign YAML (instead of `environments:`).
+
+    game:
+      name: tictactoe
+      options: {answer_format: answer_line}
+      prompt: board                      # the tiny model reads the board alone, not the rules
+      league: {latest_probability: 0.5, reference_players: [random, greedy]}
+      reward: {num_playouts: 2}
+      gate: {games: 400}
+      eval: {opponents: [random, greedy, perfect], games: 100}
+
+The rest of the campaign config still applies: `policy`, `pretrain` (the
+imitation of the game's teacher), `train` (GRPO through TRL), `generations`,
+`seed`, `tracking`. `environments`, `rewards`, `curriculum`,
+`expert_iteration`, `gate` (the problem gate) and `eval` (held-out problems)
+are ignored. Names of players are checked against the game when the campaign
+launches (selfplay/game_campaign.py); here only what needs no game.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ANCHOR = "random"  # ratings are anchored at the random player (selfplay/ratings.py), so it must play
+PROMPTS = ("full", "board")
+
+
+@dataclass(frozen=True)
+class LeagueSettings:
+    """Who the champion plays for its training positions (selfplay/league.py)."""
+
+    # Each training game's opponent is the latest champion with this probability (self-play), else
+    # drawn uniformly from the earlier champions and `reference_players`. Self-play alone can forget how
+    # to beat what it no longer meets (a cycle of strategies); the past champions and fixed opponents
+    # keep those positions in the data, as in AlphaStar's league and OpenAI Five's 80/20 rule.
+    latest_probability: float = 0.5
+    reference_players: list[str] = field(default_factory=lambda: ["random", "greedy"])
+    num_games: int = 64  # games per generation whose positions (the champion to move) are trained on
+    temperature: float = 1.0  # the champion's sampling temperature in those games: varied positions
+
+    def __post_init__(self):
+        if not 0.0 <= self.latest_probability <= 1.0:
+            raise ValueError(f"game.league.latest_probability must be in [0, 1], got {self.latest_probability}")
+        if self.latest_probability < 1.0 and not self.reference_players:
+            raise ValueError("game.league.reference_players must list at least one player when "
+                             "latest_probability < 1 (generation 1 has no earlier champion)")
+        _at_least("game.league.num_games", self.num_games, 1)
+        _positive("game.league.temperature", self.temperature)
+
+
+@dataclass(frozen=True)
+class GameRewardSettings:
+    """How a sampled move is scored (selfplay/game_rewards.py)."""
+
+    # Playouts per sampled move: the game is played on from the move, the mover's later moves by the frozen
+    # champion (its own value estimate, so the reward needs no solver and works for any game) and the other
+    # side by the position's league opponent; the reward is the mover's mean points (1 win, 0.5 draw, 0 loss).
+    # More playouts cut the noise of sampled play and cost one batched generate per ply each.
+    num_playouts: int = 2
+    continuation: str = "champion"  # who plays the mover's later moves: champion, or a reference player's name
+    illegal_reward: float = 0.0  # an unreadable or illegal move (it would lose the game): below any loss would over-punish
+    temperature: float = 1.0  # the models' sampling temperature in playouts
+
+    def __post_init__(self):
+        _at_least("game.reward.num_playouts", self.num_playouts, 1)
+        _positive("game.reward.temperature", self.temperature)
+        if not -1.0 <= self.illegal_reward <= 0.0:
+            raise ValueError(f"game.reward.illegal_reward must be in [-1, 0], got {self.illegal_reward}")
+
+
+@dataclass(frozen=True)
+class GameGateSettings:
+    """The candidate plays the champion; AlphaGo Zero's gate on decisive games (selfplay/ratings.py)."""
+
+    games: int = 400  # decisive games needed (draws are reported, not counted)
+    # Stop the match here even with fewer decisive games: between strong tic-tac-toe players most games are
+    # drawn, and a match that cannot reach `games` decisive ones does not promote.
+    max_games: int = 1_200
+    min_win_rate: float = 0.55  # share of the decisive games the candidate must win
+    temperature: float = 0.7  # sampled moves from varied openings, so the games are not copies of each other
+    batch_games: int = 200  # games played at once (one batched generate per ply); the match stops between batches
+
+    def __post_init__(self):
+        _at_least("game.gate.games", self.games, 1)
+        _at_least("game.gate.batch_games", self.batch_games, 2)
+        if self.max_games < self.games:
+            raise ValueError(f"game.gate.max_games ({self.max_games}) must be >= game.gate.games ({self.games})")
+        if not 0.5 <= self.min_win_rate <= 1.0:
+            raise ValueError(f"game.gate.min_win_rate must be in [0.5, 1], got {self.min_win_rate}")
+        if self.temperature < 0:
+            raise ValueError(f"game.gate.temperature must be >= 0, got {self.temperature}")
+
+
+@dataclass(frozen=True)
+class GameEvalSettings:
+    """Games against reference opponents each generation, from held-out openings: the score and the ratings."""
+
+    opponents: list[str] = field(default_factory=lambda: ["random", "greedy", "perfect"])
+    games: int = 100  # per opponent, half with each colour
+    temperature: float = 0.0  # 0: the model's greedy move, as a person playing it would meet it
+
+    def __post_init__(self):
+        if ANCHOR not in self.opponents:
+            raise ValueError(f"game.eval.opponents must include {ANCHOR!r}, the player ratings are anchored at; "
+                             f"got {self.opponents}")
+        _at_least("game.eval.games", self.games, 2)
+        if self.temperature < 0:
+            raise ValueError(f"game.eval.temperature must be >= 0, got {self.temperature}")
+
+
+@dataclass(frozen=True)
+class GameSettings:
+    name: str = ""  # registered game (tictactoe, connect_four, nim) or package.module:ClassName
+    options: dict[str, Any] = field(default_factory=dict)  # constructor options, e.g. answer_format, rows
+    # full: the game's whole prompt (rules, side, board, move syntax, answer format), for models that read;
+    # board: "You play X." and the board only, for the tiny model (the rules are 70% of the characters and
+    # the same in every prompt; it learns the game from its teacher, not from English).
+    prompt: str = "full"
+    league: LeagueSettings = field(default_factory=LeagueSettings)
+    reward: GameRewardSettings = field(default_factory=GameRewardSettings)
+    gate: GameGateSettings = field(default_factory=GameGateSettings)
+    eval: GameEvalSettings = field(default_factory=GameEvalSettings)
+
+    def __post_init__(self):
+        if not self.name:
+            raise ValueError("game.name must name a game: tictactoe, connect_four, nim or package.module:ClassName")
+        if self.prompt not in PROMPTS:
+            raise ValueError(f"game.prompt must be one of {', '.join(PROMPTS)}; got {self.prompt!r}")
+
+
+def _at_least(name: str, value: int, minimum: int) -> None:
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+
+
+def _positive(name: str, value: float) -> None:
+    if value <= 0:
+        raise ValueError(f"{name} must be > 0, got {value}")

@@ -1,0 +1,185 @@
+"""Game campaigns: config checks, the league's rule, the playout reward, and a real short campaign end to end.
+
+    $ .venv/bin/python -m pytest tests/test_game_campaign.py -q
+"""
+
+import json
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from mlflow.tracking import MlflowClient
+
+from env.games import get_game
+from env.games.registry import BUILTINS
+from env.games.tictactoe import Board
+from policy.char_tokenizer import build_char_tokenizer
+from policy.game_pretrain import position_prompt
+from selfplay.game_rewards import PlayoutReward
+from selfplay.league import League
+from selfplay.state import CampaignState
+
+from cli_runner import run_cli
+
+CONFIG = str(Path(__file__).parent.parent / "configs" / "tictactoe.yaml")
+FAST = [
+    "generations=1",
+    "policy.tiny={hidden_size: 32, num_layers: 2, num_heads: 2, intermediate_size: 64, max_length: 128}",
+    "pretrain.max_steps=30",
+    "pretrain.num_demonstrations=400",
+    "pretrain.num_check_problems=20",
+    "pretrain.num_eval_problems=20",
+    "train.max_steps=2",
+    "train.batch_size=16",
+    "train.num_generations=4",
+    "train.logging_steps=1",
+    "train.save_steps=1",
+    "game.league.num_games=8",
+    "game.gate.games=10",
+    "game.gate.max_games=20",
+    "game.gate.batch_games=10",
+    "game.eval.games=6",
+]
+
+
+def settings(tmp_path, *extra):
+    values = FAST + [f"output_dir={tmp_path / 'runs'}", f"policy.cache_dir={tmp_path / 'cache'}", *extra]
+    return [argument for value in values for argument in ("--set", value)]
+
+
+# -- config and set-up ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("override, message", [
+    ("game.gate.games=0", "game.gate.games must be >= 1, got 0"),
+    ("game.eval.opponents=[greedy]", "game.eval.opponents must include 'random'"),
+    ("game.league.latest_probability=2", "game.league.latest_probability must be in [0, 1], got 2.0"),
+    ("game.prompt=short", "game.prompt must be one of full, board; got 'short'"),
+    ("game.gate.lots=3", "game.gate.lots: unknown key"),
+    ("game.eval.opponents=[random, perfec]", "game.eval.opponents: tictactoe has no player 'perfec'"),
+    ("game.name=tictactoo", "unknown game 'tictactoo'; did you mean 'tictactoe'?"),
+    ("game.prompt=full", "game.prompt: full prompts of tictactoe take up to"),
+])
+def test_config_errors_are_one_line_and_write_nothing(tmp_path, capsys, override, message):
+    exit_code, _, err = run_cli(capsys, "launch", CONFIG, *settings(tmp_path, override))
+    assert exit_code == 2
+    assert err.startswith("selfplay: error:") and message in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "runs" / "tictactoe").exists()
+
+
+@pytest.mark.parametrize("name", sorted(BUILTINS))
+def test_the_char_tokenizer_reads_every_character_of_the_game_prompts(name):
+    game, tokenizer = get_game(name, answer_format="answer_line"), build_char_tokenizer()
+    for opening in game.openings(20, seed=0):
+        for text in (position_prompt(game, opening.state, "board"), position_prompt(game, opening.state, "full"),
+                     game.demonstration(opening.state)):
+            assert tokenizer.unk_token_id not in tokenizer(text)["input_ids"], text
+
+
+def test_league_opponent_is_the_latest_champion_with_p_else_uniform_over_the_rest():
+    league = League(game="tictactoe", champions=["generation_0", "generation_1", "generation_2"])
+    rng = random.Random(0)
+    assert {league.opponent(rng, 1.0, ["random"]) for _ in range(50)} == {"generation_2"}
+    drawn = Counter(league.opponent(rng, 0.0, ["random", "greedy"]) for _ in range(4000))
+    assert set(drawn) == {"generation_0", "generation_1", "random", "greedy"}
+    assert all(900 < count < 1100 for count in drawn.values()), drawn
+    mixed = Counter(league.opponent(rng, 0.5, ["random"]) for _ in range(3000))
+    assert 1350 < mixed["generation_2"] < 1650
+    assert League(game="tictactoe", champions=["generation_0"]).opponent(rng, 0.0, []) == "generation_0"
+
+
+def test_playout_reward_scores_illegal_winning_and_losing_moves():
+    game = get_game("tictactoe", answer_format="answer_line")
+    winning = Board("XX." "OO." "...")  # X to move: 3 wins at once, anything else lets O win
+    players = {"perfect": game.player("perfect", seed=1)}
+    reward = PlayoutReward(game, [(winning, "perfect")], players, continuation="perfect", num_playouts=2)
+    scores = reward(["Answer: 3", "Answer: 9", "Answer: 1", "no move here"], [0, 0, 0, 0])
+    assert scores == [1.0, 0.0, 0.0, 0.0]  # win; O completes its row; cell 1 is taken; unreadable
+    assert reward.stats.moves == 4 and reward.stats.illegal == 2
+    assert any("cell 1 is taken" in reason for reason in reward.stats.reasons)
+    assert reward.function().__name__ == "game_outcome"  # TRL logs it as rewards/game_outcome/mean
+    drawn = Board("XO." "..." "...")
+    values = PlayoutReward(game, [(drawn, "perfect")], players, "perfect", 1)(["Answer: 5", "Answer: 9"], [0, 0])
+    assert values == [1.0, 0.5]  # perfect play from each: the centre wins for X here, the corner only draws
+
+
+# -- a real campaign ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def campaign(tmp_path_factory):
+    """Generation 0 (the teacher's imitator) and one generation of real GRPO, gate and ratings."""
+    tmp_path = tmp_path_factory.mktemp("game")
+    from selfplay.cli import main
+
+    assert main(["launch", CONFIG, *settings(tmp_path, "name=ttt")]) == 0
+    client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'runs' / 'mlflow.db'}")
+    runs = client.search_runs([client.get_experiment_by_name("ttt").experiment_id])
+    return tmp_path / "runs" / "ttt", client, runs
+
+
+@pytest.mark.slow
+def test_campaign_records_ratings_and_games_in_mlflow(campaign):
+    _, client, runs = campaign
+    (parent,) = [r for r in runs if r.data.tags.get("selfplay.kind") == "campaign"]
+    children = sorted((r for r in runs if r.data.tags.get("selfplay.kind") == "generation"),
+                      key=lambda r: int(r.data.tags["generation"]))
+    assert [c.data.tags["generation"] for c in children] == ["0", "1"]
+    assert sorted(m.step for m in client.get_metric_history(parent.info.run_id, "elo")) == [0, 1]
+    for child in children:
+        metrics = child.data.metrics
+        for name in ("rating", "games", "wins", "draws", "losses", "illegal_rate",
+                     "vs/random/score", "vs/greedy/score", "vs/perfect/score"):
+            assert name in metrics, name
+        assert metrics["games"] == 18 and metrics["wins"] + metrics["draws"] + metrics["losses"] == 18
+    trained = children[1].data.metrics
+    assert "rewards/game_outcome/mean" in trained and "train/illegal_rate" in trained
+    assert trained["gate/wins"] + trained["gate/losses"] + trained["gate/draws"] == trained["gate/games"]
+    assert all(run.info.status == "FINISHED" for run in runs)
+
+
+@pytest.mark.slow
+def test_campaign_saves_the_league_and_its_games(campaign):
+    run_dir, _, _ = campaign
+    league = json.loads((run_dir / "league.json").read_text())
+    assert [g["generation"] for g in league["generations"]] == [0, 1]
+    assert league["champions"][0] == "generation_0" and league["ratings"]["random"] == 0.0
+    players = {name for first, second, _ in league["results"] for name in (first, second)}
+    assert {"generation_0", "generation_1", "random", "greedy", "perfect"} <= players
+    gate = league["generations"][1]["gate"]
+    assert gate["games"] >= 10 and gate["wins"] + gate["losses"] + gate["draws"] == gate["games"]
+    assert CampaignState.load(run_dir).status == "finished"
+
+
+@pytest.mark.slow
+def test_league_prints_the_table_and_resume_of_a_finished_campaign_does_nothing(campaign, capsys):
+    run_dir, _, _ = campaign
+    exit_code, out, _ = run_cli(capsys, "league", str(run_dir))
+    assert exit_code == 0
+    assert "rating" in out and "vs random" in out and "vs perfect" in out
+    rows = [line for line in out.splitlines() if line.startswith("│")]
+    assert [row.strip("│ ").split("│")[0].strip() for row in rows] == ["0", "1"]
+    exit_code, _, _ = run_cli(capsys, "resume", str(run_dir))
+    assert exit_code == 0
+
+
+@pytest.mark.slow
+def test_play_reads_piped_moves_and_explains_illegal_ones(campaign, capsys, monkeypatch):
+    import io
+
+    run_dir, _, _ = campaign
+    # Every cell in order: whatever the champion takes, the next free cell is always further down.
+    monkeypatch.setattr("sys.stdin", io.StringIO("centre\n5\n5\n1\n2\n3\n4\n6\n7\n8\n9\n"))
+    exit_code, out, _ = run_cli(capsys, "play", str(run_dir), "--side", "X")
+    assert exit_code == 0, out
+    assert "Cannot read 'centre' as a move" in out
+    assert "You play X against the champion" in out and " 1 | 2 | 3" in out
+    assert any(end in out.lower() for end in ("you win", "the champion wins", "draw")), out
+    if "The champion plays" in out:  # it answered X's 5 legally, so X's second 5 was read and refused
+        assert "'5' is not a legal move: cell 5 is taken" in out
+
+
+def test_play_refuses_a_folder_that_is_not_a_game_campaign(tmp_path, capsys):
+    exit_code, _, err = run_cli(capsys, "play", str(tmp_path))
+    assert exit_code == 2 and "no config.yaml" in err
