@@ -353,7 +353,8 @@ def _gate(campaign: Campaign, folder: Path, candidate: EvalResult) -> GateDecisi
     """Promote the candidate if it beats the champion on the same held-out problems; choose the next parent."""
     config, state = campaign.config, campaign.state
     champion = _load_eval(campaign.generation_dir(state.champion_generation))
-    decision = decide(config.gate, candidate.correct_by_problem(), champion.correct_by_problem())
+    level_of = {row["problem_id"]: f"{row['env']}/{row['difficulty']}" for row in champion.rows}
+    decision = decide(config.gate, candidate.correct_by_problem(), champion.correct_by_problem(), level_of)
     if decision.promoted:
         state.champion_generation, state.champion_folder = state.generation, str(folder / "candidate")
     promoted_or_kept = decision.promoted or config.gate.on_reject == "candidate"

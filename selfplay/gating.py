@@ -9,12 +9,19 @@ count. Tests:
     margin    pass@1 gain of at least `min_margin` (and above 0)
     none      always promote (AlphaZero dropped the gate)
 
+With `mastered_at` and the level of every problem, mastered levels (the
+champion at or above it) are not where the candidate is judged: the test
+runs on the other levels' problems, and falling below `mastered_at` at a
+mastered level rejects the candidate. Noise on what is mastered cannot then
+cancel a gain where there is still something to learn, and forgetting still
+counts.
+
     >>> decide(GateSettings(test="sign"), candidate={"a": True, "b": True}, champion={"a": False, "b": True})
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import comb
 
 from selfplay.config import GateSettings
@@ -29,11 +36,47 @@ class GateDecision:
     reason: str
 
 
-def decide(settings: GateSettings, candidate: dict[str, bool], champion: dict[str, bool]) -> GateDecision:
-    """Compare per-problem correctness on the problems both were evaluated on."""
+def decide(
+    settings: GateSettings, candidate: dict[str, bool], champion: dict[str, bool], level_of: dict[str, str] | None = None
+) -> GateDecision:
+    """Compare per-problem correctness on the problems both were evaluated on; `level_of` maps a problem to its level."""
     shared = sorted(set(candidate) & set(champion))
     if not shared:
         raise ValueError("gate: the candidate and the champion share no evaluated problems")
+    if settings.mastered_at is not None and level_of and settings.test != "none":
+        split = _judge_unmastered(settings, candidate, champion, shared, level_of)
+        if split is not None:
+            return split
+    return _test(settings, candidate, champion, shared)
+
+
+def _judge_unmastered(
+    settings: GateSettings, candidate: dict[str, bool], champion: dict[str, bool], shared: list[str], level_of: dict[str, str]
+) -> GateDecision | None:
+    """The decision when some levels are mastered and others not; None when all or none are."""
+    by_level: dict[str, list[str]] = {}
+    for problem in shared:
+        by_level.setdefault(level_of[problem], []).append(problem)
+    rate = {name: {level: sum(results[p] for p in problems) / len(problems) for level, problems in by_level.items()}
+            for name, results in (("champion", champion), ("candidate", candidate))}
+    mastered = sorted(level for level in by_level if rate["champion"][level] >= settings.mastered_at)
+    if not mastered or len(mastered) == len(by_level):
+        return None
+    forgotten = [level for level in mastered if rate["candidate"][level] < settings.mastered_at]
+    if forgotten:
+        wins = sum(candidate[p] and not champion[p] for p in shared)
+        losses = sum(champion[p] and not candidate[p] for p in shared)
+        detail = ", ".join(f"{level} {rate['champion'][level]:.3f} -> {rate['candidate'][level]:.3f}" for level in forgotten)
+        return GateDecision(False, wins, losses, sign_test_p_value(wins, losses),
+                            f"forgets mastered {detail} (below {settings.mastered_at})")
+    learning = [p for p in shared if level_of[p] not in mastered]
+    decision = _test(settings, candidate, champion, learning)
+    unmastered = ", ".join(sorted(set(by_level) - set(mastered)))
+    return replace(decision, reason=f"{decision.reason} on unmastered {unmastered}; mastered {', '.join(mastered)} kept")
+
+
+def _test(settings: GateSettings, candidate: dict[str, bool], champion: dict[str, bool], shared: list[str]) -> GateDecision:
+    """The configured test over the problems in `shared`."""
     wins = sum(candidate[p] and not champion[p] for p in shared)
     losses = sum(champion[p] and not candidate[p] for p in shared)
     p_value = sign_test_p_value(wins, losses)

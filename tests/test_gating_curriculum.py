@@ -109,11 +109,51 @@ def test_no_shared_problems_is_an_error():
 @pytest.mark.parametrize(
     "settings, field",
     [({"test": "t_test"}, "gate.test"), ({"significance": 0.0}, "gate.significance"),
-     ({"significance": 1.0}, "gate.significance"), ({"min_win_rate": 0.0}, "gate.min_win_rate")],
+     ({"significance": 1.0}, "gate.significance"), ({"min_win_rate": 0.0}, "gate.min_win_rate"),
+     ({"mastered_at": 1.5}, "gate.mastered_at")],
 )  # fmt: skip
 def test_bad_gate_settings_are_rejected_naming_the_field(settings, field):
     with pytest.raises(ValueError, match=field):
         GateSettings(**settings)
+
+
+# -- mastered levels apart ----------------------------------------------------------------
+def _levels(level1_champion, level1_candidate, level2_champion, level2_candidate, size=200):
+    """Problems at two levels; each list gives how many of `size` are wrong, the first ones."""
+    champion, candidate, level_of = {}, {}, {}
+    for level, wrong_champion, wrong_candidate in ((1, level1_champion, level1_candidate), (2, level2_champion, level2_candidate)):
+        for i in range(size):
+            problem = f"arithmetic-{level}-{i}"
+            level_of[problem] = f"arithmetic/{level}"
+            champion[problem], candidate[problem] = i >= wrong_champion, i >= wrong_candidate
+    return candidate, champion, level_of
+
+
+def test_noise_at_a_mastered_level_does_not_cancel_a_gain_at_the_unmastered_one():
+    # 0.995 -> 0.975 at mastered level 1, 0.94 -> 0.96 at level 2: a tie over all problems
+    candidate, champion, level_of = _levels(1, 5, 12, 8)
+    assert not decide(GateSettings(), candidate, champion).promoted
+    decision = decide(GateSettings(), candidate, champion, level_of)
+    assert decision.promoted and (decision.wins, decision.losses) == (4, 0)
+    assert decision.reason == "win rate 1.000 (4/4) vs required 0.55 on unmastered arithmetic/2; mastered arithmetic/1 kept"
+
+
+def test_falling_below_mastery_is_forgetting_whatever_the_gain_elsewhere():
+    candidate, champion, level_of = _levels(1, 11, 60, 20)  # level 1 0.995 -> 0.945, level 2 0.70 -> 0.90
+    decision = decide(GateSettings(), candidate, champion, level_of)
+    assert not decision.promoted
+    assert decision.reason == "forgets mastered arithmetic/1 0.995 -> 0.945 (below 0.95)"
+
+
+@pytest.mark.parametrize("wrong_at_level_1", [40, 0])  # nothing mastered yet / everything mastered
+def test_with_all_or_no_levels_mastered_the_test_runs_over_every_problem(wrong_at_level_1):
+    candidate, champion, level_of = _levels(wrong_at_level_1, wrong_at_level_1 + 4, 0 if not wrong_at_level_1 else 60, 56)
+    assert decide(GateSettings(), candidate, champion, level_of) == decide(GateSettings(), candidate, champion)
+
+
+def test_mastered_at_null_judges_every_problem_together():
+    candidate, champion, level_of = _levels(1, 5, 12, 8)
+    assert not decide(GateSettings(mastered_at=None), candidate, champion, level_of).promoted
 
 
 # -- the curriculum --------------------------------------------------------------------
