@@ -2,8 +2,9 @@
 
     $ python benchmarks/plain_grpo.py --model FOLDER --budget-s 300 --out curve.json
 
-Starts from the same pretrained tiny model as the quickstart and trains with
-TRL's GRPOConfig defaults (loss, beta, clipping, temperature, group size,
+Starts from the same pretrained tiny model as the quickstart (or the campaign
+config given with --config, e.g. configs/ladder.yaml; --train-levels picks the
+levels it trains on, uniformly; all by default) and trains with TRL's GRPOConfig defaults (loss, beta, clipping, temperature, group size,
 scheduler) on training problems drawn uniformly over the quickstart's levels.
 Only what must match the task or the model is set: the learning rate (TRL's
 default of 1e-6 is meant for large pretrained models and does not move a
@@ -29,6 +30,7 @@ from policy.evaluation import EvalSettings, evaluate
 from policy.loader import load_policy
 from rewards import RewardSpec, VerifierPool, build_rewards
 from selfplay.config import CampaignConfig
+from selfplay.config_loader import load_config
 from selfplay.problems import eval_problems, trl_rows
 
 
@@ -64,30 +66,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget-s", type=float, default=300.0)
     parser.add_argument("--eval-every-s", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--config", default=None, help="campaign config whose environment and settings to use (default: the quickstart)")
+    parser.add_argument("--train-levels", type=int, nargs="*", default=None, help="levels to train on, uniformly (default: all)")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
 
     import datasets
     from trl import GRPOConfig, GRPOTrainer
 
-    quickstart = CampaignConfig()
-    entry = quickstart.environments[0]
+    campaign = load_config(args.config) if args.config else CampaignConfig()
+    entry = campaign.environments[0]
     environment = get_environment(entry.name, **entry.options)
     levels = list(range(entry.start_difficulty, entry.max_difficulty + 1))
-    held_out = eval_problems({environment.name: environment}, {environment.name: levels}, quickstart.eval.num_problems, quickstart.seed)
-    train = [environment.problem(args.seed, i, levels[i % len(levels)], "train") for i in range(20_000)]  # uniform over levels
-    policy = load_policy(quickstart.policy, model=args.model)
+    held_out = eval_problems({environment.name: environment}, {environment.name: levels}, campaign.eval.num_problems, campaign.seed)
+    trained_on = args.train_levels or levels
+    train = [environment.problem(args.seed, i, trained_on[i % len(trained_on)], "train") for i in range(20_000)]
+    policy = load_policy(campaign.policy, model=args.model)
     specs = {environment.name: EnvironmentSpec.of(entry.name, **entry.options)}
-    with VerifierPool(specs, quickstart.verifier.num_workers) as pool:
+    with VerifierPool(specs, campaign.verifier.num_workers) as pool:
         rewards = build_rewards([RewardSpec("correct")], specs, pool)
-        settings = EvalSettings(num_samples=0, max_new_tokens=quickstart.train.max_completion_length)
+        settings = EvalSettings(num_samples=0, max_new_tokens=campaign.train.max_completion_length)
         callback = BudgetedEvaluation(policy, held_out, rewards, settings, args.budget_s, args.eval_every_s)
         callback.curve.append({"elapsed_s": 0.0, "step": 0, **callback.measure()})
         config = GRPOConfig(  # TRL's defaults, except what must match the task and the model
             output_dir=tempfile.mkdtemp(prefix="plain-grpo-"),
-            learning_rate=quickstart.train.learning_rate,
-            per_device_train_batch_size=quickstart.train.batch_size,
-            max_completion_length=quickstart.train.max_completion_length,
+            learning_rate=campaign.train.learning_rate,
+            per_device_train_batch_size=campaign.train.batch_size,
+            max_completion_length=campaign.train.max_completion_length,
             max_steps=100_000,  # the time budget stops it
             bf16=False,
             gradient_checkpointing=False,
