@@ -1,6 +1,6 @@
 """The quickstart over many seeds: does self-improvement hold on every machine, not only on ours?
 
-    $ python benchmarks/robustness.py                       # 5 pretraining seeds + 2 campaign seeds, ~30 min on 2 cores
+    $ python benchmarks/robustness.py                       # 8 pretraining seeds + 2 campaign seeds, ~45 min on 2 cores
     $ python benchmarks/robustness.py --pretrain-seeds 1 2 --campaign-seeds 1 --no-write
 
 Two machines pretrain the "same" tiny model into different weights (CPU
@@ -161,7 +161,7 @@ def plot(results: list[RunResult]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pretrain-seeds", type=int, nargs="+", default=[0, 3, 4, 5, 6])
+    parser.add_argument("--pretrain-seeds", type=int, nargs="+", default=[0, 3, 4, 5, 6, 7, 8, 9])
     parser.add_argument("--campaign-seeds", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--set", action="append", default=[], help="extra --set for every campaign")
     parser.add_argument("--no-write", action="store_true")
