@@ -173,7 +173,7 @@ def _run(config: CampaignConfig, run_dir: Path, game: Game, tracking_uri: str | 
 
 def _baseline(campaign: GameCampaign) -> None:
     """Generation 0: the initial policy (the teacher's imitator), evaluated, rated, and the first champion."""
-    config, state, league = campaign.config, campaign.state, campaign.league
+    state, league = campaign.state, campaign.league
     folder, timings = campaign.folder(0), {}
     folder.mkdir(parents=True, exist_ok=True)
     campaign.progress.phase(0, "pretrain")

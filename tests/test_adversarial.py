@@ -13,10 +13,12 @@ import uuid
 
 import pytest
 
-from env import Draft, Environment, EnvironmentSpec, get_environment
+from env import Draft, Environment
 from env.checker import check_environment
 from env.registry import BUILTINS
 from rewards import VerifierPool
+
+from builtin_envs import builtin, builtin_spec
 
 MARKER = f"/tmp/selfplay_pwned_{uuid.uuid4().hex}"
 TIMEOUT_S = 1.0  # the pool's bound per completion
@@ -85,7 +87,7 @@ RAW_COMPLETIONS = {
 
 @pytest.fixture(scope="module")
 def pool():
-    specs = {name: EnvironmentSpec.of(name) for name in BUILTINS}
+    specs = {name: builtin_spec(name) for name in BUILTINS}
     with VerifierPool(specs, num_workers=2, timeout_s=TIMEOUT_S) as pool:
         environment, problem = _problem("arithmetic")
         pool.verify([(problem, environment.reference_completion(problem))])  # start the workers outside the timings
@@ -95,7 +97,7 @@ def pool():
 
 def _problem(name):
     """A problem whose reference answer is none of the pathological strings (e.g. not the roots 3 and 4)."""
-    environment = get_environment(name)
+    environment = builtin(name)
     for index in range(100):
         problem = environment.problem(seed=7, index=index, difficulty=environment.difficulties[-1])
         if not any(ch in problem.answer for ch in "34"):

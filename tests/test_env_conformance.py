@@ -3,7 +3,6 @@
     $ .venv/bin/python -m pytest tests/test_env_conformance.py -q
 """
 
-from pathlib import Path
 
 import pytest
 
@@ -11,6 +10,7 @@ from env import get_environment
 from env.checker import check_environment
 from env.registry import BUILTINS, environment_class
 
+from builtin_envs import OPTIONS, builtin
 from cli_runner import run_cli
 
 NUM_TRAIN = 2000  # training problems per level, as the quickstart campaign draws per generation
@@ -18,8 +18,6 @@ NUM_EVAL = 200  # held-out problems per level, the campaign's default eval.num_p
 # The dataset environment reads the user's file: the example file stands in for one (600 rows, levels easy and
 # hard). Its teacher is the reference answer, not a habit, and its held-out rows are the file's (about 30 a level),
 # so the tests of habits and of 200 held-out problems a level are for the generated environments.
-OPTIONS = {"dataset": {"source": str(Path(__file__).parent / "data" / "word_problems.jsonl"), "checker": "integer",
-                       "id": "id", "difficulty": "level", "solution": "solution"}}
 GENERATED = sorted(name for name in BUILTINS if name not in OPTIONS)
 LEVELS = [(name, difficulty) for name in GENERATED for difficulty in get_environment(name).difficulties]
 # Ladders repeat one step per column, so a habit that slips in some columns compounds with length: the
@@ -28,13 +26,9 @@ LEVELS = [(name, difficulty) for name in GENERATED for difficulty in get_environ
 LADDERS = {"addition", "multiplication"}
 
 
-def _builtin(name):
-    return get_environment(name, **OPTIONS.get(name, {}))
-
-
 @pytest.mark.parametrize("name", sorted(BUILTINS))
 def test_builtin_environment_passes_the_checker(name):
-    failures = [result for result in check_environment(_builtin(name)) if not result.passed]
+    failures = [result for result in check_environment(builtin(name)) if not result.passed]
     assert failures == []
 
 
@@ -56,14 +50,14 @@ def test_teacher_errs_by_its_habit_at_the_declared_rate_with_well_formed_answers
 @pytest.mark.parametrize("name", sorted(BUILTINS))
 def test_same_problem_always_gets_the_same_teacher_answer(name):
     """A habit, not a coin flip: a fresh instance rebuilding the same problems demonstrates the same answers."""
-    environment, fresh = _builtin(name), _builtin(name)
+    environment, fresh = builtin(name), builtin(name)
     problems = environment.problems(200, seed=5, difficulty=environment.difficulties[-1])
     answers = [environment.teacher_answer(p) for p in problems]
     assert [fresh.teacher_answer(fresh.problem(5, p.index, p.difficulty)) for p in problems] == answers
     assert [environment.teacher_answer(p) for p in problems] == answers
 
 
-def test_envs_check_passes_every_builtin(capsys):
+def test_envs_check_passes_everybuiltin(capsys):
     # The test above runs the full checker; here the command's plumbing and exit code, on 3 problems a check.
     exit_code, out, err = run_cli(capsys, "envs", "check", *GENERATED, "-n", "3")  # dataset: tests/test_env_dataset.py
     assert exit_code == 0, out + err

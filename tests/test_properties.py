@@ -26,12 +26,14 @@ import sympy
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from env import Draft, EnvironmentSpec, get_environment
+from env import Draft, get_environment
 from env.problem import Verdict
 from env.registry import BUILTINS
 from env.safe_math import MINUS_SIGNS
 from rewards import VerifierPool, problem_columns
 from rewards.correctness import correctness_reward
+
+from builtin_envs import builtin, builtin_spec
 
 TIMEOUT_S = 1.0  # the verifier pool's bound per completion; in-process calls must stay under it too
 X = sympy.Symbol("x")
@@ -100,12 +102,12 @@ def _timed_verify(environment, problem, completion) -> Verdict:
     return verdict
 
 
-ENV_FORMATS = [(name, fmt) for name in sorted(BUILTINS) for fmt in type(get_environment(name)).answer_formats]
+ENV_FORMATS = [(name, fmt) for name in sorted(BUILTINS) for fmt in builtin(name).answer_formats]
 
 
 @pytest.mark.parametrize("name, answer_format", ENV_FORMATS)
 def test_no_completion_makes_verify_raise_or_overrun(name, answer_format):
-    environment = get_environment(name, answer_format=answer_format)
+    environment = builtin(name, answer_format=answer_format)
     problems = [environment.problem(0, index, difficulty) for difficulty in environment.difficulties for index in range(2)]
 
     @_settings(max_examples=100)
@@ -408,13 +410,13 @@ def test_sort_words_credits_exactly_the_sorted_list(difficulty):
 
 @pytest.fixture(scope="module")
 def pool():
-    specs = {name: EnvironmentSpec.of(name) for name in BUILTINS}
+    specs = {name: builtin_spec(name) for name in BUILTINS}
     with VerifierPool(specs, num_workers=2, timeout_s=TIMEOUT_S) as pool:
         yield pool
 
 
 def test_correct_reward_through_the_pool_scores_like_verify_with_no_error_or_overrun(pool):
-    environments = {name: get_environment(name) for name in sorted(BUILTINS)}
+    environments = {name: builtin(name) for name in sorted(BUILTINS)}
     problems = [environment.problem(0, index, difficulty) for environment in environments.values()
                 for difficulty in environment.difficulties for index in range(2)]  # fmt: skip
     correct = correctness_reward(pool)
