@@ -1,20 +1,21 @@
-"""Climbing the addition ladder: the campaign against plain TRL GRPO, from the same pretrained model, same budget.
+"""Climbing the addition ladder: the campaign over pretraining seeds, and plain TRL GRPO in the same time.
 
-    $ python benchmarks/ladder.py                     # --budget-s 1500 per method: about 80 minutes on 2 cores
-    $ python benchmarks/ladder.py --budget-s 600 --no-write
+    $ python benchmarks/ladder.py                 # 5 campaigns and 2 plain runs: about 90 minutes on 2 cores
+    $ python benchmarks/ladder.py --seeds 0 --no-plain --no-write
 
-configs/ladder.yaml pretrains the tiny model on 2- and 3-digit sums (levels
-1-2) once; then, from that model and for the same training time each:
-1. the campaign (`selfplay launch configs/ladder.yaml`, the pretrained model
-   reused from the cache, `time_budget_s` = the budget);
-2. plain TRL GRPO uniform over all levels (benchmarks/plain_grpo.py);
-3. plain TRL GRPO on the target level only.
+Each campaign is `selfplay launch configs/ladder.yaml` from nothing with one
+pretraining seed: it pretrains the tiny model on 2- and 3-digit sums (levels
+1-2), then climbs, and stops at the top level (10-digit sums) or at the
+config's 30-minute budget. From the first seed's pretrained model, for the
+time that seed's campaign trained:
+1. plain TRL GRPO uniform over all levels (benchmarks/plain_grpo.py);
+2. plain TRL GRPO on the target level only.
 "Level reached" is the highest level L at which L and every level below it
 score >= 0.9 held-out greedy pass@1 (no forgetting allowed). Plain GRPO's
 clock stops while it is evaluated; the campaign's includes its own selection
 and evaluation. Writes the `ladder` section of benchmarks/RESULTS.md and
-benchmarks/ladder.png (level reached against minutes; the campaign's per-level
-pass@1 across generations as a heat map).
+benchmarks/ladder.png (level reached against minutes; the first campaign's
+per-level pass@1 across generations as a heat map).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,24 +48,28 @@ def level_reached(pass_at_1: dict[int, float]) -> int:
     return reached
 
 
-def pretrained_model(cache: Path) -> str:
-    """The ladder config's pretrained model, trained once into `cache`; returns its folder and seconds."""
+def seed_overrides(seed: int) -> list[str]:
+    """One pretraining seed: the tiny model's initial weights and the pretraining's data order."""
+    return [f"policy.tiny.seed={seed}", f"pretrain.seed={seed}"]
+
+
+def pretrained_model(cache: Path, seed: int) -> str:
+    """The ladder config's pretrained model for `seed` (a cache hit once that seed's campaign has run)."""
     from policy.pretrain import pretrain
     from selfplay.config_loader import load_config
     from selfplay.environments import build_environments
 
-    config = load_config(CONFIG, [f"policy.cache_dir={cache}"])
+    config = load_config(CONFIG, [f"policy.cache_dir={cache}", *seed_overrides(seed)])
     configured = build_environments(config)
-    result = pretrain(config.policy, config.pretrain, [(n, c.spec, c.entry.weight) for n, c in configured.items()])
-    return result.folder, result.wall_time_s
+    return pretrain(config.policy, config.pretrain, [(n, c.spec, c.entry.weight) for n, c in configured.items()]).folder
 
 
-def run_campaign(cache: Path, budget_s: float) -> list[dict]:
-    """Per generation: minutes since the campaign started and pass@1 per level."""
+def run_campaign(cache: Path, seed: int) -> list[dict]:
+    """`selfplay launch configs/ladder.yaml` from nothing, pretraining included in its minutes; per generation:
+    minutes since the start and pass@1 per level. It stops itself at the top level or at the config's time budget."""
     workdir = Path(tempfile.mkdtemp(prefix="selfplay-ladder-"))
-    command = [sys.executable, "-m", "selfplay", "launch", str(CONFIG), "--set", f"policy.cache_dir={cache}",
-               "--set", f"output_dir={workdir / 'runs'}", "--set", f"time_budget_s={budget_s}",
-               "--set", "curriculum.finish_threshold=null"]
+    overrides = [f"policy.cache_dir={cache}", f"output_dir={workdir / 'runs'}", *seed_overrides(seed)]
+    command = [sys.executable, "-m", "selfplay", "launch", str(CONFIG), *[item for o in overrides for item in ("--set", o)]]
     subprocess.run(command, check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     (state_file,) = (workdir / "runs").glob("*/state.json")
     history = json.loads(state_file.read_text())["history"]
@@ -72,75 +78,112 @@ def run_campaign(cache: Path, budget_s: float) -> list[dict]:
             for record in history]
 
 
-def run_plain(model: str, budget_s: float, train_levels: list[int] | None) -> list[dict]:
+def run_plain(model: str, budget_s: float, train_levels: list[int] | None, start_minutes: float) -> list[dict]:
+    """Plain TRL GRPO from the pretrained model; its minutes start at `start_minutes` (the campaign's pretraining)."""
     out = Path(tempfile.mkdtemp(prefix="selfplay-ladder-plain-")) / "curve.json"
     command = [sys.executable, str(Path(__file__).parent / "plain_grpo.py"), "--model", model, "--config", str(CONFIG),
                "--budget-s", str(budget_s), "--eval-every-s", str(max(60.0, budget_s / 10)), "--out", str(out)]
     if train_levels:
         command += ["--train-levels", *map(str, train_levels)]
     subprocess.run(command, check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
-    return [{"minutes": point["elapsed_s"] / 60,
+    return [{"minutes": start_minutes + point["elapsed_s"] / 60,
              "pass_at_1": {int(key.split("/")[1]): value for key, value in point.items() if key.startswith("pass_at_1/")}}
             for point in json.loads(out.read_text())]
 
 
-def plot(curves: dict[str, list[dict]], campaign: list[dict]) -> None:
+def minutes_to_top(curve: list[dict]) -> float | None:
+    """Minutes until every level, the top one included, is at >= THRESHOLD; None if never."""
+    top = max(curve[0]["pass_at_1"])
+    return next((point["minutes"] for point in curve if level_reached(point["pass_at_1"]) >= top), None)
+
+
+def plot(curves: dict[str, list[dict]], heat_of: list[dict], heat_title: str) -> None:
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(11, 4))
+    figure = Figure(figsize=(12, 4.5))
     reached, heat = figure.subplots(1, 2)
     for name, curve in curves.items():
         reached.step([p["minutes"] for p in curve], [level_reached(p["pass_at_1"]) for p in curve], where="post", label=name)
-    reached.set(xlabel="minutes of training", ylabel=f"level reached (all levels up to it >= {THRESHOLD})",
+    reached.set(xlabel="minutes from nothing (pretraining included)", ylabel=f"level reached (all up to it >= {THRESHOLD})",
                 title="addition ladder: level n = (n + 1)-digit sums")
-    reached.legend()
-    levels = sorted(campaign[0]["pass_at_1"])
-    grid = [[record["pass_at_1"][level] for record in campaign] for level in levels]
+    reached.legend(fontsize=7)
+    levels = sorted(heat_of[0]["pass_at_1"])
+    grid = [[record["pass_at_1"][level] for record in heat_of] for level in levels]
     image = heat.imshow(grid, aspect="auto", origin="lower", vmin=0, vmax=1, cmap="viridis",
-                        extent=(-0.5, len(campaign) - 0.5, levels[0] - 0.5, levels[-1] + 0.5))
-    heat.set(xlabel="generation", ylabel="level", title="campaign: held-out greedy pass@1 per level")
+                        extent=(-0.5, len(heat_of) - 0.5, levels[0] - 0.5, levels[-1] + 0.5))
+    heat.set(xlabel="generation", ylabel="level", title=heat_title)
     figure.colorbar(image, ax=heat)
     figure.tight_layout()
     figure.savefig(PLOT, dpi=100)
 
 
-def report(curves: dict[str, list[dict]], pretrain_s: float, budget_s: float) -> str:
+def _spread(values: list[float]) -> str:
+    return f"{min(values):.1f} / {statistics.median(values):.1f} / {max(values):.1f}" if values else "-"
+
+
+def report(campaigns: dict[int, list[dict]], plain: dict[str, list[dict]], budget_s: float) -> str:
+    seeds = list(campaigns)
     rows = []
-    for name, curve in curves.items():
-        final = curve[-1]["pass_at_1"]
-        first_target = next((p["minutes"] for p in curve if level_reached(p["pass_at_1"]) >= max(final)), None)
-        rows.append([name, level_reached(final), ", ".join(f"{final[level]:.2f}" for level in sorted(final)),
-                     f"{first_target:.1f}" if first_target is not None and level_reached(final) >= max(final) else "-"])
+    for seed, curve in campaigns.items():
+        final, done = curve[-1]["pass_at_1"], minutes_to_top(curve)
+        rows.append([f"campaign, pretraining seed {seed}", f"{curve[0]['minutes']:.1f}",
+                     level_reached(curve[0]["pass_at_1"]), level_reached(final),
+                     " ".join(f"{final[level]:.2f}" for level in sorted(final)), f"{done:.1f}" if done else "-",
+                     f"{curve[-1]['minutes']:.1f}"])
+    for name, curve in plain.items():
+        final, done = curve[-1]["pass_at_1"], minutes_to_top(curve)
+        rows.append([f"{name}, seed {seeds[0]}", f"{curve[0]['minutes']:.1f}", "", level_reached(final),
+                     " ".join(f"{final[level]:.2f}" for level in sorted(final)), f"{done:.1f}" if done else "-",
+                     f"{curve[-1]['minutes']:.1f}"])
+    finished = [minutes_to_top(curve) for curve in campaigns.values()]
+    reached = [level_reached(curve[-1]["pass_at_1"]) for curve in campaigns.values()]
     return (
-        f"Pretraining on levels 1-2 (2- and 3-digit sums): {pretrain_s:.0f} s, once; then {budget_s / 60:.0f} minutes "
-        f"of training for each method from that model.\n\n"
-        + markdown_table(["method", "level reached", "final pass@1 per level (1 = 2 digits ... 9 = 10 digits)",
-                          "minutes to the top level"], rows)
-        + f"\n\n![ladder]({PLOT.name})\n"
+        f"Each campaign starts from nothing: it pretrains the tiny model on levels 1-2 (2- and 3-digit sums) with the "
+        f"given seed (policy.tiny.seed and pretrain.seed), then climbs; its minutes include the pretraining. Plain "
+        f"TRL GRPO starts from the first seed's pretrained model at the minute its campaign's generation 0 ended, and "
+        f"trains {budget_s / 60:.1f} minutes (the first campaign's training time), its clock stopped while it is "
+        f"evaluated. Level reached: every level up to it at >= {THRESHOLD} held-out greedy pass@1 (100 problems per "
+        f"level); level 9 = 10-digit sums.\n\n"
+        + markdown_table(["run", "generation 0 ends (min)", "level at generation 0", "level reached",
+                          "final pass@1, levels 1..9", "minutes to level 9", "minutes run"], rows)
+        + f"\n\nCampaigns: {sum(f is not None for f in finished)} of {len(finished)} seeds reach level 9; level reached "
+        f"{min(reached)} / {statistics.median(reached):g} / {max(reached)}; minutes to level 9 (those that reach it) "
+        f"{_spread([f for f in finished if f is not None])} (min / median / max).\n\n![ladder]({PLOT.name})\n"
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--budget-s", type=float, default=1500.0, help="training seconds per method")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], help="pretraining seeds of the campaigns")
+    parser.add_argument("--budget-s", type=float, default=None,
+                        help="plain GRPO's training seconds (default: the first campaign's, pretraining excluded)")
+    parser.add_argument("--no-plain", action="store_true", help="campaigns only")
     parser.add_argument("--cache", default=None)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
     os.environ["HF_HUB_OFFLINE"] = "1"
     cache = Path(args.cache or tempfile.mkdtemp(prefix="selfplay-ladder-cache-"))
-    model, pretrain_s = pretrained_model(cache)
-    campaign = run_campaign(cache, args.budget_s)
-    top = max(campaign[0]["pass_at_1"])
-    curves = {
-        "selfplay campaign (configs/ladder.yaml)": campaign,
-        "plain TRL GRPO, uniform over levels": run_plain(model, args.budget_s, None),
-        f"plain TRL GRPO, level {top} only": run_plain(model, args.budget_s, [top]),
-    }
-    body = report(curves, pretrain_s, args.budget_s)
+    log = cache / "ladder_curves.json"  # every finished run, so a long benchmark stopped midway keeps what it measured
+    campaigns: dict[int, list[dict]] = {}
+    for seed in args.seeds:
+        campaigns[seed] = run_campaign(cache, seed)
+        log.write_text(json.dumps({"campaigns": campaigns}))
+    first = campaigns[args.seeds[0]]
+    start, done = first[0]["minutes"], minutes_to_top(first)
+    budget_s = args.budget_s or ((done or first[-1]["minutes"]) - start) * 60
+    plain: dict[str, list[dict]] = {}
+    if not args.no_plain:
+        model, top = pretrained_model(cache, args.seeds[0]), max(first[0]["pass_at_1"])
+        plain["plain TRL GRPO, uniform over levels"] = run_plain(model, budget_s, None, start)
+        log.write_text(json.dumps({"campaigns": campaigns, "plain": plain}))
+        plain[f"plain TRL GRPO, level {top} only"] = run_plain(model, budget_s, [top], start)
+        log.write_text(json.dumps({"campaigns": campaigns, "plain": plain}))
+    body = report(campaigns, plain, budget_s)
     print(body)
     if not args.no_write:
-        plot(curves, campaign)
-        write_section("ladder", body, command=f"python benchmarks/ladder.py --budget-s {args.budget_s:.0f}",
+        curves = {f"campaign, seed {seed}": curve for seed, curve in campaigns.items()} | plain
+        plot(curves, first, f"campaign, seed {args.seeds[0]}: held-out greedy pass@1 per level")
+        write_section("ladder", body, command=f"python benchmarks/ladder.py --seeds {' '.join(map(str, args.seeds))}",
                       title="Climbing the addition ladder")
     return 0
 
