@@ -14,7 +14,8 @@ any model the loader reaches. Then, for each generation:
             with probability p, else an earlier champion or a reference
             player); the positions where it was to move are the training set
   train     GRPO through TRL from the champion; each sampled move is scored
-            by playing the game on from it (selfplay/game_rewards.py)
+            by playing the game on from it, or with `reward.credit: search`
+            by a tree search of the rules (selfplay/game_rewards.py)
   evaluate  the candidate plays each reference opponent (random, greedy,
             perfect, ...) from held-out openings, half with each colour
   gate      the candidate plays the champion, sampled moves from varied
@@ -266,8 +267,10 @@ def _train(campaign: GameCampaign, folder: Path) -> None:
     seed = config.seed * 100_003 + state.generation
     continuation = campaign.league.champion if settings.continuation == "champion" else settings.continuation
     names = {continuation, *(opponent for _, opponent in positions)}
-    reward = PlayoutReward(game, positions, _players(campaign, names, settings.temperature, seed), continuation,
-                           settings.num_playouts, settings.illegal_reward, seed)
+    # Search credit plays no model on, so none is loaded for it.
+    players = {} if settings.credit == "search" else _players(campaign, names, settings.temperature, seed)
+    reward = PlayoutReward(game, positions, players, continuation, settings.num_playouts, settings.illegal_reward, seed,
+                           settings.credit, settings.search_simulations)
     rows = [{"prompt": policy.prompt_format.model_input(position_prompt(game, s, config.game.prompt)), "position": i}
             for i, (s, _) in enumerate(positions)]
     trainer_dir = folder / "trainer"

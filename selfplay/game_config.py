@@ -24,6 +24,7 @@ from typing import Any
 
 ANCHOR = "random"  # ratings are anchored at the random player (selfplay/ratings.py), so it must play
 PROMPTS = ("full", "board")
+CREDITS = ("playouts", "search")  # how game.reward scores a move that does not end the game
 
 
 @dataclass(frozen=True)
@@ -61,9 +62,16 @@ class GameRewardSettings:
     continuation: str = "champion"  # who plays the mover's later moves: champion, or a reference player's name
     illegal_reward: float = 0.0  # an unreadable or illegal move (it would lose the game): below any loss would over-punish
     temperature: float = 1.0  # the models' sampling temperature in playouts
+    # playouts: as above. search: a rules-only Monte-Carlo tree search value of the position after the move
+    # (env/games/search.py, UCT with random rollouts): no model plays on, so it is cheaper and less noisy.
+    credit: str = "playouts"
+    search_simulations: int = 200  # UCT simulations per position scored when credit is search
 
     def __post_init__(self):
         _at_least("game.reward.num_playouts", self.num_playouts, 1)
+        if self.credit not in CREDITS:
+            raise ValueError(f"game.reward.credit must be one of {', '.join(CREDITS)}; got {self.credit!r}")
+        _at_least("game.reward.search_simulations", self.search_simulations, 1)
         _positive("game.reward.temperature", self.temperature)
         if not -1.0 <= self.illegal_reward <= 0.0:
             raise ValueError(f"game.reward.illegal_reward must be in [-1, 0], got {self.illegal_reward}")

@@ -1,4 +1,4 @@
-"""The reward of a game campaign: each sampled move, scored by playing the game on from it.
+"""The reward of a game campaign: each sampled move, scored by playing the game on from it (or by a tree search).
 
     >>> reward = PlayoutReward(game, positions, players, continuation="generation_2", num_playouts=2)
     >>> trainer = GRPOTrainer(..., reward_funcs=[reward.function()], train_dataset=rows)  # logged as rewards/game_outcome/mean
@@ -14,6 +14,12 @@ simplest verifiable reward: no value network, no solver, the same code for
 every game; its noise shrinks with more playouts, and the group of moves
 sampled at one position share the opponent and the continuation, so GRPO's
 group-relative advantage compares moves, not opponents.
+
+With `credit="search"` no model plays on: a legal move that does not end the
+game scores the Monte-Carlo tree search value of the position after it for
+the mover (env/games/search.py: UCT with random rollouts over the game's
+rules, as AlphaGo's rollouts), `search_simulations` simulations each,
+remembered per position for the reward's life; `players` is never used.
 
 Why the champion continues for the mover, not the policy being trained: the
 champion is fixed for the generation, so a move's reward does not drift as
@@ -31,6 +37,8 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from env.games.game import Game, State
+from env.games.search import SearchValues
+from selfplay.game_config import CREDITS
 from selfplay.game_play import play_games, start_at
 
 MAX_REASONS = 20  # distinct illegal-move reasons kept (a model can invent endless ones)
@@ -55,10 +63,14 @@ class PlayoutReward:
     """Scores completions at `positions[i]` (the dataset's `position` column); see the module docstring."""
 
     def __init__(self, game: Game, positions: Sequence[tuple[State, str]], players: dict[str, Any], continuation: str,
-                 num_playouts: int, illegal_reward: float = 0.0, seed: int = 0):
+                 num_playouts: int, illegal_reward: float = 0.0, seed: int = 0, credit: str = "playouts",
+                 search_simulations: int = 200):
+        if credit not in CREDITS:
+            raise ValueError(f"PlayoutReward: credit must be one of {', '.join(CREDITS)}; got {credit!r}")
         self.game, self.positions, self.players = game, positions, players  # positions: (state, opponent's name)
         self.continuation, self.num_playouts, self.illegal_reward = continuation, num_playouts, illegal_reward
         self.seed, self.calls, self.stats = seed, 0, RewardStats()
+        self.search = SearchValues(game, search_simulations, seed) if credit == "search" else None
 
     def __call__(self, completions: Sequence[Any], position: Sequence[int], **_: Any) -> list[float]:
         game, rewards, playouts = self.game, [0.0] * len(completions), []
@@ -77,6 +89,9 @@ class PlayoutReward:
             after = game.apply(state, verdict.move)
             if game.outcome(after) is not None:
                 rewards[i] = game.outcome(after).points(mover)
+                continue
+            if self.search is not None:
+                rewards[i] = self.search(after, mover)
                 continue
             sides = (self.continuation, opponent) if mover == 0 else (opponent, self.continuation)
             playouts += [(i, mover, (start_at(game, after, i), *sides))] * self.num_playouts
