@@ -25,10 +25,10 @@ zero-padded to `width` digits (the answer to width + 1), so the same column
 sits at the same distance from the answer digit it makes at every level:
 47 + 85 with width 4 is asked `7400+5800=` and answered `23100`. A tiny
 model with rotary positions, pretrained on 2- and 3-digit sums in words,
-answers 4-digit sums right 0 times in 64 samples; in the aligned layout it
-answers 60% greedily (85% within 32 samples) and finds 5-digit sums in 20%
-of problems within 32 samples: the next level is within reach, which is
-what a campaign needs to climb (configs/ladder.yaml). Answers are checked
+answers 4-digit sums right 0 times in 64 samples; in the aligned layout
+(width 10) it answers 14-76% of them greedily, depending on the pretraining
+seed: the next level is within reach, which is what a campaign needs to
+climb (configs/ladder.yaml climbs to 10-digit sums). Answers are checked
 as numbers (reversed back), so a shorter padding still counts.
 """
 
