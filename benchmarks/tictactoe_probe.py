@@ -1,0 +1,134 @@
+"""Where tic-tac-toe self-improvement stops: a model's play against perfect play, and how well the tiny model can learn it.
+
+    $ python benchmarks/tictactoe_probe.py check MODEL_FOLDER
+    $ python benchmarks/tictactoe_probe.py distill MODEL_FOLDER --positions 4000 --steps 600 --lr 2e-3
+    $ python benchmarks/tictactoe_probe.py distill fresh --positions 8000 --steps 1500 --lr 2e-3
+
+`check` plays the model (greedy) against the perfect and the random player,
+200 games each from the empty board and from held-out openings, half with
+each colour. A random opening of 1-4 moves can already be lost, so a loss
+counts as *avoidable* only when the model's side was not lost at the opening
+under perfect play: "never loses to perfect play" means 0 avoidable losses.
+
+`distill` asks whether the model can learn perfect play at all, whatever the
+credit scheme: it fine-tunes MODEL_FOLDER (or, with `fresh`, a tiny model 4x
+the shipped one, from scratch) with TRL's SFTTrainer on positions from
+teacher-vs-random games labelled with the best move by the rules-only search
+(env/games/search.py, 200 simulations), then runs `check`.
+Figures are written by hand to benchmarks/RESULTS.md (section "games").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+sys.path.insert(0, str(ROOT))
+
+from env.games.opponents import MinimaxPlayer  # noqa: E402
+from env.games.registry import get_game  # noqa: E402
+from env.games.search import SearchValues  # noqa: E402
+
+GAME_OPTIONS = {"answer_format": "answer_line"}  # as configs/tictactoe.yaml
+PROMPT = "board"
+LARGER_TINY = {"hidden_size": 128, "num_layers": 4, "num_heads": 4, "intermediate_size": 384, "max_length": 128}
+
+
+def check(model_folder: str, games: int = 200, seed: int = 0) -> dict:
+    """Greedy play against perfect and random, from the empty board and from held-out openings."""
+    from policy.config import PolicyConfig
+    from policy.loader import load_policy
+    from selfplay.game_play import ModelPlayer, play_games, start_at
+    from selfplay.league import score_against
+
+    game = get_game("tictactoe", **GAME_OPTIONS)
+    model = ModelPlayer("model", load_policy(PolicyConfig(model="tiny"), model=model_folder), PROMPT, 0.0, 12)
+    judge = MinimaxPlayer(game, 0)
+    empty = start_at(game, game.initial_state(None))
+    openings = game.openings(games // 2, seed, split="eval")
+    results = {}
+    for opponent in ("perfect", "random"):
+        players = {"model": model, opponent: game.player(opponent, seed=f"probe:{seed}")}
+        for where, starts in (("empty board", [empty] * (games // 2)), ("held-out openings", openings)):
+            matches = [(o, "model", opponent) for o in starts] + [(o, opponent, "model") for o in starts]
+            records = play_games(game, matches, players, seed)
+            score = score_against(records, "model")
+            score["avoidable_losses"] = sum(
+                record.points("model") == 0.0 and _value_for(game, judge, opening.state, 0 if first == "model" else 1) > 0
+                for (opening, first, _), record in zip(matches, records))
+            results[f"{where} vs {opponent}"] = score
+    return results
+
+
+def _value_for(game, judge: MinimaxPlayer, state, side: int) -> float:
+    value = judge.value(state)
+    return value if game.to_move(state) == side else 1.0 - value
+
+
+def distill(source: str, positions: int, steps: int, learning_rate: float) -> dict:
+    """SFT on search-labelled positions, then `check`."""
+    import datasets
+
+    from policy.config import PolicyConfig, PretrainConfig, TinyModelConfig
+    from policy.game_pretrain import position_prompt, teacher_positions
+    from policy.loader import load_policy
+    from policy.pretrain import _train
+
+    game = get_game("tictactoe", **GAME_OPTIONS)
+    search = SearchValues(game, 200, 0)
+    if source == "fresh":
+        policy = load_policy(PolicyConfig(model="tiny", tiny=TinyModelConfig(**LARGER_TINY)), model="tiny")
+    else:
+        policy = load_policy(PolicyConfig(model="tiny"), model=source)
+    rows = [{"prompt": policy.prompt_format.model_input(position_prompt(game, state, PROMPT)),
+             "completion": game.answer_format.render(game.render_move(_best_move(game, search, state)))}
+            for state in teacher_positions(game, positions, 0)]
+    output = Path(tempfile.mkdtemp(prefix="selfplay-distill-"))
+
+    class Never:  # train all `steps`: no early stop
+        def passes(self):
+            return False
+
+    started = time.perf_counter()
+    _train(policy, datasets.Dataset.from_list(rows), PretrainConfig(max_steps=steps, batch_size=64, learning_rate=learning_rate,
+                                                                     check_every_steps=10**9), output, 1, Never())
+    seconds = time.perf_counter() - started
+    policy.save(output / "model")
+    result = {"positions": positions, "steps": steps, "sft_s": round(seconds, 1), **check(str(output / "model"))}
+    shutil.rmtree(output, ignore_errors=True)
+    return result
+
+
+def _best_move(game, search: SearchValues, state):
+    me = game.to_move(state)
+    values = {}
+    for move in game.legal_moves(state):
+        after = game.apply(state, move)
+        outcome = game.outcome(after)
+        values[move] = outcome.points(me) if outcome else search(after, me)
+    return max(values, key=values.get)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["check", "distill"])
+    parser.add_argument("model", help="a tic-tac-toe model folder (a champion, a pretrained imitator), or `fresh` for distill")
+    parser.add_argument("--positions", type=int, default=4000)
+    parser.add_argument("--steps", type=int, default=600)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    args = parser.parse_args(argv)
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    result = check(args.model) if args.command == "check" else distill(args.model, args.positions, args.steps, args.lr)
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
