@@ -15,7 +15,9 @@ any model the loader reaches. Then, for each generation:
             player); the positions where it was to move are the training set
   train     GRPO through TRL from the champion; each sampled move is scored
             by playing the game on from it, or with `reward.credit: search`
-            by a tree search of the rules (selfplay/game_rewards.py)
+            by a tree search of the rules (selfplay/game_rewards.py); with
+            `game.distill.steps` the champion first imitates that search's
+            best move at the positions (selfplay/game_distill.py)
   evaluate  the candidate plays each reference opponent (random, greedy,
             perfect, ...) from held-out openings, half with each colour
   gate      the candidate plays the champion, sampled moves from varied
@@ -25,9 +27,9 @@ any model the loader reaches. Then, for each generation:
   ratings   every game between two different players so far is rated at
             once (Bradley-Terry Elo, random = 0) and logged to MLflow
 
-Deliberate deviations from AlphaGo Zero: no tree search (the policy moves
-from its own samples; the playouts are the only look-ahead, and only at
-training time); a rejected candidate is dropped and the next generation
+Deliberate deviations from AlphaGo Zero: the policy plays without a tree
+search (it moves from its own samples; the playouts or the rules-only search
+look ahead at training time only, and that search needs no value network); a rejected candidate is dropped and the next generation
 starts again from the champion; the league mixes in earlier champions and
 fixed opponents (AlphaStar) so self-play does not forget how to beat them.
 
@@ -49,6 +51,7 @@ from typing import Any, Sequence
 
 from env.errors import UserError
 from env.games import Game, GameRecord, get_game
+from env.games.search import SearchValues
 from policy.errors import SettingError
 from policy.game_pretrain import position_prompt, pretrain_game
 from policy.loader import check_model_spec, load_policy, resolve_model_folder
@@ -57,6 +60,7 @@ from selfplay.config import CampaignConfig
 from selfplay.config_loader import to_yaml
 from selfplay.console import output_console
 from selfplay.errors import CampaignError
+from selfplay.game_distill import distill
 from selfplay.game_play import ModelPlayer, play_games
 from selfplay.game_rewards import PlayoutReward
 from selfplay.league import GenerationSummary, League, member_name, score_against
@@ -271,6 +275,7 @@ def _train(campaign: GameCampaign, folder: Path) -> None:
     players = {} if settings.credit == "search" else _players(campaign, names, settings.temperature, seed)
     reward = PlayoutReward(game, positions, players, continuation, settings.num_playouts, settings.illegal_reward, seed,
                            settings.credit, settings.search_simulations)
+    distilled = _distill(campaign, policy, positions, reward, folder, seed)
     rows = [{"prompt": policy.prompt_format.model_input(position_prompt(game, s, config.game.prompt)), "position": i}
             for i, (s, _) in enumerate(positions)]
     trainer_dir = folder / "trainer"
@@ -285,9 +290,20 @@ def _train(campaign: GameCampaign, folder: Path) -> None:
     trainer.save_model(str(folder / "candidate"))
     policy.prompt_format.save(folder / "candidate")
     stats = reward.stats
-    _save_json(folder / "train.json", {**stats.as_metrics(), "positions": len(positions),
+    _save_json(folder / "train.json", {**stats.as_metrics(), "positions": len(positions), "distilled": distilled,
                                        "illegal_reasons": dict(stats.reasons.most_common(10))})
     shutil.rmtree(trainer_dir, ignore_errors=True)  # the candidate folder replaces the checkpoints
+
+
+def _distill(campaign: GameCampaign, policy: Any, positions: Sequence[tuple[Any, str]], reward: PlayoutReward,
+             folder: Path, seed: int) -> int:
+    """`game.distill`: the champion first imitates the search's best move at its positions (0 when off)."""
+    config, game = campaign.config, campaign.game
+    if not config.game.distill.steps:
+        return 0
+    values = reward.search or SearchValues(game, config.game.reward.search_simulations, seed)  # one cache for both
+    return distill(policy, game, [state for state, _ in positions], config.game.prompt, config.game.distill, values,
+                   folder / "distill", seed)
 
 
 def _evaluate(campaign: GameCampaign, model_folder: str, name: str, folder: Path) -> None:

@@ -118,6 +118,26 @@ class GameEvalSettings:
 
 
 @dataclass(frozen=True)
+class GameDistillSettings:
+    """Before GRPO, fine-tune the champion on the search's best move at its selected positions (selfplay/game_distill.py).
+
+    AlphaGo Zero's policy learns the move its tree search prefers. Here the search is the rules-only one of
+    `reward.credit: search` (`reward.search_simulations` each), and the champion imitates its choice with
+    TRL's SFTTrainer; 0 steps turns it off. benchmarks/RESULTS.md, "Tic-tac-toe", has what it gains.
+    """
+
+    steps: int = 0  # optimizer steps of supervised fine-tuning a generation; 0: off
+    learning_rate: float = 1.0e-3
+    batch_size: int = 64  # positions per optimizer step
+
+    def __post_init__(self):
+        _at_least("game.distill.steps", self.steps, 0)
+        _at_least("game.distill.batch_size", self.batch_size, 1)
+        if not 0 < self.learning_rate < 1:
+            raise ValueError(f"game.distill.learning_rate must be in (0, 1), got {self.learning_rate}")
+
+
+@dataclass(frozen=True)
 class GameSettings:
     name: str = ""  # registered game (tictactoe, connect_four, nim) or package.module:ClassName
     options: dict[str, Any] = field(default_factory=dict)  # constructor options, e.g. answer_format, rows
@@ -129,6 +149,7 @@ class GameSettings:
     reward: GameRewardSettings = field(default_factory=GameRewardSettings)
     gate: GameGateSettings = field(default_factory=GameGateSettings)
     eval: GameEvalSettings = field(default_factory=GameEvalSettings)
+    distill: GameDistillSettings = field(default_factory=GameDistillSettings)
 
     def __post_init__(self):
         if not self.name:

@@ -13,9 +13,11 @@ from mlflow.tracking import MlflowClient
 
 from env.games import get_game
 from env.games.registry import BUILTINS
+from env.games.search import SearchValues
 from env.games.tictactoe import Board
 from policy.char_tokenizer import build_char_tokenizer
 from policy.game_pretrain import position_prompt
+from selfplay.game_distill import best_move, distill
 from selfplay.game_rewards import PlayoutReward
 from selfplay.league import League
 from selfplay.state import CampaignState
@@ -40,6 +42,7 @@ FAST = [
     "game.gate.max_games=20",
     "game.gate.batch_games=10",
     "game.eval.games=6",
+    "game.distill.steps=5",
 ]
 
 
@@ -53,6 +56,7 @@ def settings(tmp_path, *extra):
 
 @pytest.mark.parametrize("override, message", [
     ("game.gate.games=0", "game.gate.games must be >= 1, got 0"),
+    ("game.distill.steps=-1", "game.distill.steps must be >= 0, got -1"),
     ("game.eval.opponents=[greedy]", "game.eval.opponents must include 'random'"),
     ("game.league.latest_probability=2", "game.league.latest_probability must be in [0, 1], got 2.0"),
     ("game.prompt=short", "game.prompt must be one of full, board; got 'short'"),
@@ -183,3 +187,42 @@ def test_play_reads_piped_moves_and_explains_illegal_ones(campaign, capsys, monk
 def test_play_refuses_a_folder_that_is_not_a_game_campaign(tmp_path, capsys):
     exit_code, _, err = run_cli(capsys, "play", str(tmp_path))
     assert exit_code == 2 and "no config.yaml" in err
+
+
+# -- search distillation ------------------------------------------------------------------
+
+
+def test_best_move_wins_at_once_else_blocks():
+    game = get_game("tictactoe", answer_format="answer_line")
+    values = SearchValues(game, 100, seed=0)
+    # X: 1 2 . / O: 4 5 . -> X to move wins at 3
+    assert best_move(game, values, Board("XX.OO....")) == 3
+    # O to move, X threatens 3 (1, 2) and O has no win: only 3 keeps the game
+    assert best_move(game, values, Board("XX..O....")) == 3
+
+
+@pytest.mark.slow
+def test_distillation_makes_the_champion_play_the_search_move(campaign, tmp_path):
+    """The campaign's champion, fine-tuned on 64 positions labelled by the search, plays the search's move far more often."""
+    from policy.config import PolicyConfig
+    from policy.game_pretrain import teacher_positions
+    from policy.loader import load_policy
+    from selfplay.game_config import GameDistillSettings
+    from selfplay.game_play import ModelPlayer
+
+    run_dir, _, _ = campaign
+    game = get_game("tictactoe", answer_format="answer_line")
+    values = SearchValues(game, 100, seed=0)
+    positions = teacher_positions(game, 64, seed=5)
+    labels = [best_move(game, values, state) for state in positions]
+    policy = load_policy(PolicyConfig(model="tiny"), model=CampaignState.load(run_dir).champion_folder)
+
+    def agreement() -> float:
+        replies = ModelPlayer("champion", policy, "board", 0.0, 12).completions(game, positions, seed=0)
+        return sum(game.read_move(s, r).move == label for s, r, label in zip(positions, replies, labels)) / len(positions)
+
+    before = agreement()
+    trained = distill(policy, game, positions, "board", GameDistillSettings(steps=80, learning_rate=3e-3, batch_size=32),
+                      values, tmp_path / "distill", seed=0)
+    assert trained == 64
+    assert agreement() >= before + 0.25, before

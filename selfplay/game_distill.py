@@ -1,0 +1,57 @@
+"""Search distillation: the champion imitates the move a rules-only tree search prefers (`game.distill`).
+
+AlphaGo Zero trains its policy toward the moves of its own tree search. A
+game campaign with `game.distill.steps` > 0 does the same before GRPO: every
+position the champion met in the generation's league games is labelled with
+the legal move of highest search value (env/games/search.py: a win at once
+scores 1; otherwise the searched value of the position after the move, for
+the mover), and the champion is fine-tuned on those moves with TRL's
+SFTTrainer. The labels come from the rules alone, so they can be better than
+any model in the league, and unlike a GRPO group they do not depend on the
+champion sampling the good move first.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any, Sequence
+
+from env.games.game import Game, Move, State
+from env.games.search import SearchValues
+from policy.game_pretrain import position_prompt
+from selfplay.config import ExpertIterationSettings
+from selfplay.game_config import GameDistillSettings
+
+
+def best_move(game: Game, values: SearchValues, state: State) -> Move:
+    """The legal move with the highest value for the side to move (the first of equals, in legal-move order)."""
+    mover, best, best_value = game.to_move(state), None, -1.0
+    for move in game.legal_moves(state):
+        after = game.apply(state, move)
+        outcome = game.outcome(after)
+        value = outcome.points(mover) if outcome is not None else values(after, mover)
+        if value > best_value:
+            best, best_value = move, value
+    return best
+
+
+def distill(policy: Any, game: Game, states: Sequence[State], prompt: str, settings: GameDistillSettings,
+            values: SearchValues, output_dir: Path, seed: int) -> int:
+    """Fine-tune `policy` in place on the search's best move at each state; returns the examples trained on."""
+    import datasets
+    from trl import SFTTrainer
+
+    from selfplay.trl_config import sft_config
+
+    rows = [{"prompt": policy.prompt_format.model_input(position_prompt(game, state, prompt)),
+             "completion": game.answer_format.render(game.render_move(best_move(game, values, state)))}
+            for state in states if game.outcome(state) is None]
+    as_sft = ExpertIterationSettings(max_steps=settings.steps, learning_rate=settings.learning_rate,
+                                     batch_size=settings.batch_size)
+    trainer = SFTTrainer(model=policy.model, args=sft_config(as_sft, str(output_dir), seed, policy.max_length),
+                         train_dataset=datasets.Dataset.from_list(rows), processing_class=policy.tokenizer)
+    trainer.train()
+    policy.model = trainer.model
+    shutil.rmtree(output_dir, ignore_errors=True)
+    return len(rows)
