@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from env.games.opponents import MinimaxPlayer  # noqa: E402
 from env.games.registry import get_game  # noqa: E402
 from env.games.search import SearchValues  # noqa: E402
+from selfplay.game_distill import best_move  # noqa: E402
 
 GAME_OPTIONS = {"answer_format": "answer_line"}  # as configs/tictactoe.yaml
 PROMPT = "board"
@@ -88,7 +89,7 @@ def distill(source: str, positions: int, steps: int, learning_rate: float) -> di
     else:
         policy = load_policy(PolicyConfig(model="tiny"), model=source)
     rows = [{"prompt": policy.prompt_format.model_input(position_prompt(game, state, PROMPT)),
-             "completion": game.answer_format.render(game.render_move(_best_move(game, search, state)))}
+             "completion": game.answer_format.render(game.render_move(best_move(game, search, state)))}
             for state in teacher_positions(game, positions, 0)]
     output = Path(tempfile.mkdtemp(prefix="selfplay-distill-"))
 
@@ -104,16 +105,6 @@ def distill(source: str, positions: int, steps: int, learning_rate: float) -> di
     result = {"positions": positions, "steps": steps, "sft_s": round(seconds, 1), **check(str(output / "model"))}
     shutil.rmtree(output, ignore_errors=True)
     return result
-
-
-def _best_move(game, search: SearchValues, state):
-    me = game.to_move(state)
-    values = {}
-    for move in game.legal_moves(state):
-        after = game.apply(state, move)
-        outcome = game.outcome(after)
-        values[move] = outcome.points(me) if outcome else search(after, me)
-    return max(values, key=values.get)
 
 
 def main(argv: list[str] | None = None) -> int:

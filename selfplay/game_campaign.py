@@ -29,8 +29,9 @@ any model the loader reaches. Then, for each generation:
 
 Deliberate deviations from AlphaGo Zero: the policy plays without a tree
 search (it moves from its own samples; the playouts or the rules-only search
-look ahead at training time only, and that search needs no value network); a rejected candidate is dropped and the next generation
-starts again from the champion; the league mixes in earlier champions and
+look ahead at training time only, and that search needs no value network);
+a rejected candidate is dropped and the next generation starts again from
+the champion; the league mixes in earlier champions and
 fixed opponents (AlphaStar) so self-play does not forget how to beat them.
 
 Each phase leaves its output in generations/NNNN/ before the state moves
