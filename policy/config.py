@@ -80,6 +80,9 @@ class PolicyConfig:
 
 @dataclass(frozen=True)
 class PretrainConfig:
+    # Imitate the teacher before generation 0. None: only the tiny model, which starts from random weights;
+    # true also fine-tunes a real model (with policy.lora's adapters, merged after) on the demonstrations.
+    enabled: bool | None = None
     difficulties: list[int] = field(default_factory=lambda: [1, 2])  # levels the teacher demonstrates
     num_demonstrations: int = 20_000  # distinct training problems with the teacher's answer
     # Optimizer steps at most. Learning addition comes as a sudden drop in loss whose step varies
@@ -98,6 +101,8 @@ class PretrainConfig:
     seed: int = 0
 
     def __post_init__(self):
+        if self.enabled not in (None, True, False):
+            raise ValueError(f"pretrain.enabled must be true or false, got {self.enabled!r}")
         if not self.difficulties:
             raise ValueError("pretrain.difficulties must list at least one level")
         if not 0 < self.target_fidelity <= 1:
@@ -108,3 +113,7 @@ class PretrainConfig:
                 raise ValueError(f"pretrain.{name} must be >= 1, got {getattr(self, name)}")
         if not 0 < self.learning_rate < 1:
             raise ValueError(f"pretrain.learning_rate must be in (0, 1), got {self.learning_rate}")
+
+    def runs_for(self, model: str) -> bool:
+        """Whether generation 0 is pretrained for `policy.model`: always the tiny model, a real one when enabled."""
+        return model == "tiny" or bool(self.enabled)

@@ -11,6 +11,11 @@ teacher's accuracy, and only a verifiable reward can correct them later.
 
 The result is an ordinary model folder in the cache, keyed by everything
 that shapes it, so asking for the same pretraining again reuses it.
+
+A real model (`pretrain.enabled: true`) is fine-tuned the same way, from its
+own weights, through `policy.lora`'s adapters when set (merged afterwards):
+the usual imitation-then-RL start, from the teacher's demonstrations or a
+dataset's reference solutions.
 """
 
 from __future__ import annotations
@@ -28,11 +33,13 @@ from typing import Any, Sequence
 from env.errors import AnswerError
 from env.registry import EnvironmentSpec
 from policy.evaluation import EvalSettings, evaluate
-from policy.config import PolicyConfig, PretrainConfig
+from policy.config import LoraSettings, PolicyConfig, PretrainConfig
 from policy.errors import SettingError
 from policy.loader import Policy, load_policy
+from policy.lora import lora_config, merge_adapters
 from policy.sampling import SamplingConfig, sample
 from policy.precision import bf16_supported
+from policy.prompts import sft_example
 from rewards.compose import RewardSpec, build_rewards
 from rewards.sandbox import VerifierPool
 
@@ -68,7 +75,7 @@ def pretrain(
     config: PretrainConfig,
     environments: Sequence[tuple[str, EnvironmentSpec, float]],
 ) -> PretrainResult:
-    """Pretrain the tiny model on teacher demonstrations, or reuse an identical earlier run.
+    """Pretrain `policy_config.model` (the tiny model or a real one) on teacher demonstrations, or reuse an identical run.
 
     Args:
         environments: (name, spec, weight) per environment; weights set the mix of demonstrations.
@@ -83,13 +90,15 @@ def pretrain(
     started = time.monotonic()
     instances = {name: spec.build() for name, spec, _ in environments}
     _check_difficulties(instances, config.difficulties)
-    policy = load_policy(policy_config, model="tiny")
+    policy = load_policy(policy_config)  # the tiny model starts from random weights, a real one from its own
     staging = folder.with_name(folder.name + ".tmp")
     if processes.is_main_process:
         shutil.rmtree(staging, ignore_errors=True)  # left over by a killed pretraining
     processes.wait_for_everyone()
     demonstrations = _demonstrations(policy, instances, environments, config)
-    steps = _train(policy, demonstrations, config, staging, processes.num_processes, _FidelityCheck(policy, instances, config))
+    adapters = policy_config.lora if policy_config.model != "tiny" else None
+    steps = _train(policy, demonstrations, config, staging, processes.num_processes, _FidelityCheck(policy, instances, config),
+                   adapters)
     if processes.is_main_process:
         policy.save(staging)
         result = PretrainResult(
@@ -116,8 +125,13 @@ def pretrained_folder(
         "pretrain": asdict(config),
         "environments": [[name, spec.ref, [list(o) for o in spec.options], weight] for name, spec, weight in environments],
     }
+    kind = "tiny"
+    if policy_config.model != "tiny":  # a real model: its weights, adapters, dtype and prompt shape the result too
+        kind = "model"
+        identity.update(model=policy_config.model, lora=asdict(policy_config.lora) if policy_config.lora else None,
+                        dtype=policy_config.dtype, prompt=[policy_config.prompt_style, policy_config.system_prompt])
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
-    return Path(policy_config.cache_dir).expanduser() / "pretrained" / f"tiny-{digest}"
+    return Path(policy_config.cache_dir).expanduser() / "pretrained" / f"{kind}-{digest}"
 
 
 def _check_difficulties(instances: dict[str, Any], difficulties: list[int]) -> None:
@@ -138,12 +152,15 @@ def _demonstrations(policy: Policy, instances: dict, environments: Sequence, con
     for index in range(config.num_demonstrations):
         environment = instances[rng.choices(names, weights)[0]]
         problem = environment.problem(config.seed, index, rng.choice(config.difficulties), "train")
-        rows.append({"prompt": policy.prompt_format.model_input(problem.prompt), "completion": environment.demonstration(problem)})
+        rows.append(sft_example(policy.prompt_format.model_input(problem.prompt), environment.demonstration(problem)))
     return datasets.Dataset.from_list(rows)
 
 
-def _train(policy: Policy, dataset, config: PretrainConfig, output_dir: Path, num_processes: int, check: "_FidelityCheck") -> int:
-    """SFT on the demonstrations until the fidelity check passes or max_steps; returns the steps taken."""
+def _train(policy: Policy, dataset, config: PretrainConfig, output_dir: Path, num_processes: int, check: "_FidelityCheck",
+           adapters: LoraSettings | None = None) -> int:
+    """SFT on the demonstrations until the fidelity check passes or max_steps; returns the steps taken.
+
+    With `adapters` only LoRA adapters train; they are merged into the weights afterwards."""
     from transformers import TrainerCallback
     from trl import SFTConfig, SFTTrainer
 
@@ -171,9 +188,10 @@ def _train(policy: Policy, dataset, config: PretrainConfig, output_dir: Path, nu
         bf16=bf16_supported(),
     )
     trainer = SFTTrainer(model=policy.model, args=arguments, train_dataset=dataset, processing_class=policy.tokenizer,
-                         callbacks=[StopWhenFaithful()])
+                         callbacks=[StopWhenFaithful()], peft_config=lora_config(adapters) if adapters else None)
+    policy.model = trainer.model  # the fidelity check samples from the model in training (peft wraps it)
     trainer.train()
-    policy.model = trainer.model
+    policy.model = merge_adapters(trainer.model)
     shutil.rmtree(output_dir / "trainer", ignore_errors=True)
     return trainer.state.global_step
 

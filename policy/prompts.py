@@ -80,3 +80,11 @@ def choose_prompt_format(style: str, tokenizer: Any, system_prompt: str | None =
     if style == "chat" and not getattr(tokenizer, "chat_template", None):
         raise SettingError("policy.prompt_style is 'chat' but the tokenizer has no chat template; use 'plain' or 'auto'")
     return PromptFormat(style, system_prompt)
+
+
+def sft_example(prompt: str | list[dict[str, str]], completion: str) -> dict[str, Any]:
+    """A prompt-completion example for TRL's SFTTrainer; a chat prompt (a list of messages) takes the completion
+    as the assistant's turn, so the chat template closes it the way the model will be asked."""
+    if isinstance(prompt, list):
+        return {"prompt": prompt, "completion": [{"role": "assistant", "content": completion}]}
+    return {"prompt": prompt, "completion": completion}

@@ -434,16 +434,18 @@ def _report(campaign: Campaign, record: GenerationRecord, decision: GateDecision
 
 # -- helpers ---------------------------------------------------------------------------
 def _initial_policy_folder(campaign: Campaign) -> str:
-    """Generation 0: pretrain the tiny model by imitation (or reuse it), or resolve the configured model."""
+    """Generation 0: the configured model, pretrained by imitation (always the tiny model; a real one when enabled)."""
     config = campaign.config
     if config.policy.model != "tiny":  # a GGUF file is converted once, by the main process
-        return distributed.run_on_main_first(lambda: resolve_model_folder(config.policy.model, config.policy.cache_dir))
+        folder = distributed.run_on_main_first(lambda: resolve_model_folder(config.policy.model, config.policy.cache_dir))
+        if not config.pretrain.runs_for(config.policy.model):
+            return folder
     environments = [(name, c.spec, c.entry.weight) for name, c in campaign.configured.items()]
     campaign.progress.phase(0, "pretrain")
     result = pretrain(config.policy, config.pretrain, environments)  # every process trains its share
     verb = "reused" if result.reused else f"trained in {result.wall_time_s:.0f} s"
-    _say(f"pretrained tiny model {verb}: held-out pass@1 {result.pass_at_1} "
-                  f"(teacher {result.teacher_accuracy})")
+    _say(f"pretrained {'tiny ' if config.policy.model == 'tiny' else ''}model {verb}: held-out pass@1 {result.pass_at_1} "
+         f"(teacher {result.teacher_accuracy})")
     run_logging.log_pretraining(campaign.tracker, campaign.state.parent_run_id, result.pass_at_1, result.teacher_accuracy)
     return result.folder
 

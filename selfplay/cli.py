@@ -149,13 +149,13 @@ def resume(
 
 @app.command()
 def pretrain(config_path: Optional[str] = ConfigArgument, overrides: Optional[list[str]] = SetOption) -> None:
-    """Pretrain the tiny model by imitating each environment's systematically wrong teacher."""
+    """Pretrain the policy (the tiny model, or a real one with pretrain.enabled) by imitating each environment's teacher."""
     from selfplay.config_loader import load_config
     from selfplay.environments import build_environments
 
     config = load_config(config_path, overrides or [])
-    if config.policy.model != "tiny":
-        raise UserError(f"policy.model is {config.policy.model!r}; pretraining is for the tiny model only")
+    if not config.pretrain.runs_for(config.policy.model):
+        raise UserError(f"policy.model is {config.policy.model!r}; set pretrain.enabled=true to pretrain a real model")
     configured = build_environments(config)
     from policy.pretrain import pretrain as run_pretraining
 

@@ -307,7 +307,7 @@ class CampaignConfig:
     time_budget_s: float | None = None  # start no new generation after this much wall time
     output_dir: str = "runs"  # run folders, the MLflow store and its artifacts go here
     policy: PolicyConfig = field(default_factory=PolicyConfig)
-    pretrain: PretrainConfig = field(default_factory=PretrainConfig)  # used when policy.model is tiny
+    pretrain: PretrainConfig = field(default_factory=PretrainConfig)  # always for the tiny model; a real one: enabled
     # The quickstart: the tiny model answers with the bare number (answer_format last_number),
     # which keeps its sequences short enough to pretrain and train in minutes on a CPU.
     environments: list[EnvironmentEntry] = field(
@@ -346,6 +346,8 @@ class CampaignConfig:
             raise ValueError(f"environments: each environment may appear once, got {names}")
         if not any(entry.weight > 0 for entry in self.rewards):
             raise ValueError("rewards: at least one reward needs a weight above 0")
+        if self.policy.model == "tiny" and self.pretrain.enabled is False:
+            raise ValueError("pretrain.enabled: false would leave the tiny model with random weights; it is for a real policy.model")
 
 
 def _choice(name: str, value: Any, allowed: tuple) -> None:

@@ -22,6 +22,7 @@ from env.problem import Problem
 from policy.config import LoraSettings
 from policy.errors import SettingError
 from policy.lora import lora_config, merge_adapters
+from policy.prompts import sft_example
 from rewards.compose import RewardSet
 from selfplay import distributed
 from selfplay.config import CampaignConfig, ExpertIterationSettings
@@ -95,7 +96,7 @@ def run_expert_iteration(
     import datasets
     from trl import SFTTrainer
 
-    rows = [_sft_row(policy.prompt_format.model_input(p.prompt), completion) for p, completion in pairs]
+    rows = [sft_example(policy.prompt_format.model_input(p.prompt), completion) for p, completion in pairs]
     trainer = SFTTrainer(
         model=policy.model,
         args=sft_config(settings, str(output_dir), seed, policy.max_length, distributed.num_processes()),
@@ -106,13 +107,6 @@ def run_expert_iteration(
     trainer.train()
     _save(trainer, policy, save_to)
     shutil.rmtree(output_dir, ignore_errors=True)
-
-
-def _sft_row(prompt: str | list[dict], completion: str) -> dict[str, Any]:
-    """A prompt-completion example; a chat prompt (a list of messages) takes the completion as the assistant's turn."""
-    if isinstance(prompt, list):
-        return {"prompt": prompt, "completion": [{"role": "assistant", "content": completion}]}
-    return {"prompt": prompt, "completion": completion}
 
 
 def _save(trainer: Any, policy: "Policy", folder: Path) -> None:

