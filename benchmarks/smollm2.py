@@ -1,13 +1,16 @@
 """SmolLM2-135M-Instruct improving itself: generation 0 against the champion, and where a GRPO step's time goes.
 
-    $ python benchmarks/smollm2.py                 # about 25 minutes on 2 cores
+    $ python benchmarks/smollm2.py --seeds 0 1 2 3 4     # about 12 minutes a seed on 2 cores
     $ python benchmarks/smollm2.py --skip-campaign --no-write
 
 1. The shipped campaign, `selfplay launch configs/smollm2_lora.yaml`, from
-   nothing but the GGUF conversion (cached in --cache): held-out greedy pass@1
-   of every generation on 2-digit addition, the champion's, wall time and CPU
-   minutes (user + system time of the process tree, so "20 CPU-minutes on
-   2 cores" is checked as stated), and each phase's seconds.
+   nothing but the GGUF conversion (cached in --cache), once per seed of
+   `--seeds` (`seed` and `pretrain.seed`: other demonstrations, other
+   held-out problems): the imitator's pass@1 against its teacher's, held-out
+   greedy pass@1 of every generation on 2-digit addition, the champion's,
+   wall time and CPU minutes (user + system time of the process tree, so
+   "20 CPU-minutes on 2 cores" is checked as stated), each phase's seconds,
+   and min / median / max over the seeds.
 2. One GRPO step as the campaign takes it (our reward functions in their
    sandboxed verifier pool, the config's TRL settings, LoRA), timed around
    rollout generation, rewards and backward, against the same batch shape in
@@ -23,6 +26,7 @@ import json
 import os
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -50,7 +54,7 @@ WORD_PROBLEM_SETTINGS = [
 
 
 def run_campaign(cache: Path, workdir: Path, extra: list[str]) -> dict:
-    """`selfplay launch` on the shipped config; what each generation scored and took."""
+    """`selfplay launch` on the shipped config; what the imitation and each generation scored and took."""
     command = [sys.executable, "-m", "selfplay", "launch", str(CONFIG), "--set", f"policy.cache_dir={cache}",
                "--set", f"output_dir={workdir / 'runs'}", *[arg for pair in extra for arg in ("--set", pair)]]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -59,6 +63,7 @@ def run_campaign(cache: Path, workdir: Path, extra: list[str]) -> dict:
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    imitation = _imitation_made_since(cache, started_at=time.time() - wall)
     (run_dir,) = (workdir / "runs").glob("*/state.json")
     state = json.loads(run_dir.read_text())
     generations = []
@@ -69,7 +74,13 @@ def run_campaign(cache: Path, workdir: Path, extra: list[str]) -> dict:
                             "pass_at_1": record["per_level"], "elapsed_s": record["elapsed_s"], **timings})
     champion = next(g for g in state["history"] if g["generation"] == state["champion_generation"])
     return {"wall_s": wall, "cpu_s": cpu, "generations": generations, "champion": champion["generation"],
-            "champion_pass_at_1": champion["per_level"]}
+            "champion_pass_at_1": champion["per_level"], "imitation": imitation}
+
+
+def _imitation_made_since(cache: Path, started_at: float) -> dict | None:
+    """The pretraining (imitation) result this campaign wrote to the cache; None when it reused one or had none."""
+    made = [f for f in cache.glob("pretrained/model-*/selfplay_pretrain.json") if f.stat().st_mtime >= started_at]
+    return json.loads(max(made, key=lambda f: f.stat().st_mtime).read_text()) if made else None
 
 
 def _smollm2(cache: Path):
@@ -174,9 +185,37 @@ def _step_summary(seconds: list[float], generate: Timer, reward: Timer, backward
             "parts": {name: value / len(counted) for name, value in parts.items()}}
 
 
-def report(campaign: dict | None, ours: dict, plain: dict, words: dict | None = None) -> str:
-    sections = []
-    if campaign:
+def seeds_report(campaigns: dict[int, dict]) -> str:
+    """One row a seed, then min / median / max: a result is a distribution, not a run."""
+    rows, champions = [], []
+    for seed, campaign in campaigns.items():
+        imitation = campaign["imitation"] or {}
+        first, best = campaign["generations"][0]["pass_at_1"], campaign["champion_pass_at_1"]
+        champions.append(statistics.fmean(best.values()))
+        rows.append([seed, _levels(imitation.get("teacher_accuracy", {})), _levels(first), _levels(best),
+                     campaign["champion"], f"{imitation.get('wall_time_s', 0) / 60:.1f}",
+                     f"{campaign['wall_s'] / 60:.1f}", f"{campaign['cpu_s'] / 60:.1f}"])
+    walls = [c["wall_s"] / 60 for c in campaigns.values()]
+    cpus = [c["cpu_s"] / 60 for c in campaigns.values()]
+    return (markdown_table(["seed", "teacher", "generation 0 (the imitator)", "champion", "champion's generation",
+                            "imitation min", "wall min", "CPU min"], rows)
+            + f"\n\nChampion's held-out greedy pass@1 over {len(campaigns)} seeds: min {min(champions):.2f} / "
+              f"median {statistics.median(champions):.2f} / max {max(champions):.2f} (target {TARGET}: reached by "
+              f"{sum(c >= TARGET for c in champions)} of {len(champions)}). Wall minutes {_spread(walls)}, "
+              f"CPU-minutes {_spread(cpus)}.")
+
+
+def _levels(values: dict) -> str:
+    return ", ".join(f"{v:.2f}" for v in values.values()) or "-"
+
+
+def _spread(values: list[float]) -> str:
+    return f"min {min(values):.1f} / median {statistics.median(values):.1f} / max {max(values):.1f}"
+
+
+def report(campaigns: dict[int, dict], ours: dict, plain: dict, words: dict | None = None) -> str:
+    sections = [seeds_report(campaigns)] if len(campaigns) > 1 else []
+    for seed, campaign in campaigns.items():
         rows = []
         for g in campaign["generations"]:
             rows.append([g["generation"], "yes" if g["promoted"] else "no",
@@ -186,7 +225,8 @@ def report(campaign: dict | None, ours: dict, plain: dict, words: dict | None = 
         first, best = campaign["generations"][0]["pass_at_1"], campaign["champion_pass_at_1"]
         reached = all(v >= TARGET for v in best.values())
         sections.append(
-            f"`selfplay launch configs/smollm2_lora.yaml`: held-out greedy pass@1 on 2-digit addition "
+            f"Seed {seed}, `selfplay launch configs/smollm2_lora.yaml --set seed={seed} --set pretrain.seed={seed}`: "
+            f"held-out greedy pass@1 on 2-digit addition "
             f"{', '.join(f'{v:.2f}' for v in first.values())} at generation 0, "
             f"{', '.join(f'{v:.2f}' for v in best.values())} for the champion (generation {campaign['champion']}); "
             f"target {TARGET} {'reached' if reached else 'NOT reached'}. "
@@ -220,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", default=None, help="model cache for the GGUF conversion (reused when given)")
     parser.add_argument("--steps", type=int, default=6, help="GRPO steps timed per method")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="campaign seeds (seed and pretrain.seed)")
     parser.add_argument("--skip-campaign", action="store_true", help="time the steps only")
     parser.add_argument("--word-problems", action="store_true", help="also run 2 generations on the dataset environment")
     parser.add_argument("--set", action="append", default=[], help="extra --set for the campaign")
@@ -227,16 +268,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ["HF_HUB_OFFLINE"] = "1"
     cache = Path(args.cache or tempfile.mkdtemp(prefix="selfplay-smollm2-cache-"))
-    campaign = None if args.skip_campaign else run_campaign(cache, Path(tempfile.mkdtemp(prefix="selfplay-smollm2-")), args.set)
+    campaigns = {} if args.skip_campaign else {
+        seed: run_campaign(cache, Path(tempfile.mkdtemp(prefix=f"selfplay-smollm2-{seed}-")),
+                           [*args.set, f"seed={seed}", f"pretrain.seed={seed}"])
+        for seed in args.seeds}
     words = None
     if args.word_problems:
         words = run_campaign(cache, Path(tempfile.mkdtemp(prefix="selfplay-smollm2-words-")), [*args.set, *WORD_PROBLEM_SETTINGS])
     ours = campaign_step(cache, args.steps + 1)
     plain = plain_trl_step(cache, args.steps + 1)
-    body = report(campaign, ours, plain, words)
+    body = report(campaigns, ours, plain, words)
     print(body)
     if not args.no_write:
-        command = "python benchmarks/smollm2.py" + "".join(f" --set {s}" for s in args.set)
+        command = "python benchmarks/smollm2.py --seeds " + " ".join(map(str, args.seeds)) + "".join(f" --set {s}" for s in args.set)
         write_section("smollm2", body, command=command, title="SmolLM2-135M improving itself on a CPU")
     return 0
 
