@@ -3,6 +3,7 @@
     $ python benchmarks/tictactoe_probe.py check MODEL_FOLDER
     $ python benchmarks/tictactoe_probe.py distill MODEL_FOLDER --positions 4000 --steps 600 --lr 2e-3
     $ python benchmarks/tictactoe_probe.py distill fresh --positions 8000 --steps 1500 --lr 2e-3
+    $ python benchmarks/tictactoe_probe.py labels --positions 2000 --simulations 200 1000 5000
 
 `check` plays the model (greedy) against the perfect and the random player,
 200 games each from the empty board and from held-out openings, half with
@@ -14,7 +15,11 @@ under perfect play: "never loses to perfect play" means 0 avoidable losses.
 credit scheme: it fine-tunes MODEL_FOLDER (or, with `fresh`, a tiny model 4x
 the shipped one, from scratch) with TRL's SFTTrainer on positions from
 teacher-vs-random games labelled with the best move by the rules-only search
-(env/games/search.py, 200 simulations), then runs `check`.
+(env/games/search.py, `--simulations`, default 200), then runs `check`.
+
+`labels` asks whether the search's labels are right: on positions from
+teacher-vs-random games, the share where the search's best move (for each
+number of simulations) is not a perfect-play move, and the seconds it took.
 Figures are written by hand to benchmarks/RESULTS.md (section "games").
 """
 
@@ -73,7 +78,27 @@ def _value_for(game, judge: MinimaxPlayer, state, side: int) -> float:
     return value if game.to_move(state) == side else 1.0 - value
 
 
-def distill(source: str, positions: int, steps: int, learning_rate: float) -> dict:
+def labels(positions: int, simulations: list[int]) -> dict:
+    """How often the search's best move loses value against perfect play, per number of simulations."""
+    from policy.game_pretrain import teacher_positions
+
+    game = get_game("tictactoe", **GAME_OPTIONS)
+    judge = MinimaxPlayer(game, 0)
+    states = [state for state in teacher_positions(game, positions, 0) if game.outcome(state) is None]
+    result = {"positions": len(states)}
+    for count in simulations:
+        search = SearchValues(game, count, 0)
+        started = time.perf_counter()
+        wrong = 0
+        for state in states:
+            values = judge.move_values(state)
+            wrong += values[best_move(game, search, state)] < max(values.values())
+        result[f"{count} simulations"] = {"not perfect": wrong, "share": round(wrong / len(states), 3),
+                                          "seconds": round(time.perf_counter() - started, 1)}
+    return result
+
+
+def distill(source: str, positions: int, steps: int, learning_rate: float, simulations: int = 200) -> dict:
     """SFT on search-labelled positions, then `check`."""
     import datasets
 
@@ -83,7 +108,7 @@ def distill(source: str, positions: int, steps: int, learning_rate: float) -> di
     from policy.pretrain import _train
 
     game = get_game("tictactoe", **GAME_OPTIONS)
-    search = SearchValues(game, 200, 0)
+    search = SearchValues(game, simulations, 0)
     if source == "fresh":
         policy = load_policy(PolicyConfig(model="tiny", tiny=TinyModelConfig(**LARGER_TINY)), model="tiny")
     else:
@@ -109,14 +134,20 @@ def distill(source: str, positions: int, steps: int, learning_rate: float) -> di
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["check", "distill"])
-    parser.add_argument("model", help="a tic-tac-toe model folder (a champion, a pretrained imitator), or `fresh` for distill")
+    parser.add_argument("command", choices=["check", "distill", "labels"])
+    parser.add_argument("model", nargs="?", default="fresh", help="a tic-tac-toe model folder (a champion, a pretrained imitator), or `fresh` for distill")
     parser.add_argument("--positions", type=int, default=4000)
     parser.add_argument("--steps", type=int, default=600)
     parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--simulations", type=int, nargs="+", default=[200], help="search simulations (distill: the first)")
     args = parser.parse_args(argv)
     os.environ["HF_HUB_OFFLINE"] = "1"
-    result = check(args.model) if args.command == "check" else distill(args.model, args.positions, args.steps, args.lr)
+    if args.command == "check":
+        result = check(args.model)
+    elif args.command == "labels":
+        result = labels(args.positions, args.simulations)
+    else:
+        result = distill(args.model, args.positions, args.steps, args.lr, args.simulations[0])
     print(json.dumps(result, indent=1))
     return 0
 
