@@ -58,7 +58,8 @@ def launch(kind: str, seed: int, workdir: Path) -> float:
     command = [sys.executable, "-m", "selfplay", "launch", str(config), *[a for s in settings for a in ("--set", s)]]
     started = time.perf_counter()
     with open(workdir / "log.txt", "w") as log:
-        code = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1"}).returncode
+        environment = {**os.environ, "HF_HUB_OFFLINE": "1"}
+        code = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env=environment).returncode
     if code:
         sys.exit(f"{kind}:{seed} failed (exit {code}); the end of {workdir / 'log.txt'}:\n"
                  + (workdir / "log.txt").read_text()[-2000:])

@@ -347,7 +347,8 @@ class CampaignConfig:
         if not any(entry.weight > 0 for entry in self.rewards):
             raise ValueError("rewards: at least one reward needs a weight above 0")
         if self.policy.model == "tiny" and self.pretrain.enabled is False:
-            raise ValueError("pretrain.enabled: false would leave the tiny model with random weights; it is for a real policy.model")
+            raise ValueError("pretrain.enabled: false would leave the tiny model with random weights; "
+                             "it is for a real policy.model")
 
 
 def _choice(name: str, value: Any, allowed: tuple) -> None:
