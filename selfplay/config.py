@@ -349,6 +349,9 @@ class CampaignConfig:
         if self.policy.model == "tiny" and self.pretrain.enabled is False:
             raise ValueError("pretrain.enabled: false would leave the tiny model with random weights; "
                              "it is for a real policy.model")
+        if self.game is not None and self.policy.model != "tiny" and self.pretrain.enabled:
+            raise ValueError("pretrain.enabled: a game campaign pretrains only the tiny model; "
+                             "a real policy.model starts from its own weights")
 
 
 def _choice(name: str, value: Any, allowed: tuple) -> None:

