@@ -87,8 +87,9 @@ class PlayoutReward:
                     self.stats.reasons[verdict.reason] += 1
                 continue
             after = game.apply(state, verdict.move)
-            if game.outcome(after) is not None:
-                rewards[i] = game.outcome(after).points(mover)
+            outcome = game.outcome(after)  # checked once: it scans every line of the board
+            if outcome is not None:
+                rewards[i] = outcome.points(mover)
                 continue
             if self.search is not None:
                 rewards[i] = self.search(after, mover)
