@@ -21,6 +21,7 @@ under a second.
 
 from __future__ import annotations
 
+import errno
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -69,6 +70,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         return USER_ERROR_EXIT_CODE
     except CampaignStopped as error:
         print(f"selfplay: stopped: {error}", file=sys.stderr)
+        return CAMPAIGN_STOPPED_EXIT_CODE
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        # A full disk is the machine's state, not a bug: every finished phase is saved, so resume continues.
+        print(f"selfplay: stopped: no space left on the device (writing {error.filename or 'a file'}); free some, "
+              "then `selfplay resume RUN_FOLDER` continues from the last finished phase", file=sys.stderr)
         return CAMPAIGN_STOPPED_EXIT_CODE
 
 

@@ -6,6 +6,8 @@ store, the campaign's own launch. "Nothing left behind" means no run folder,
 no MLflow store and no experiment, so the corrected command simply runs.
 """
 
+import errno
+import os
 import subprocess
 import sys
 import textwrap
@@ -145,6 +147,33 @@ def test_config_error_is_reported_before_torch_trl_or_mlflow_is_imported(workdir
     result = subprocess.run([sys.executable, "-c", code], cwd=workdir, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "generatoins: unknown key" in result.stderr
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EDQUOT])
+def test_a_full_disk_mid_campaign_is_one_line_that_says_how_to_continue(workdir, capsys, monkeypatch, code):
+    # A disk that fills while a generation saves its model (it happened to a SmolLM2 benchmark): the
+    # machine's state, not a bug, so no traceback; every finished phase is on disk and resume continues.
+    import selfplay.campaign
+
+    def fill_the_disk(*args, **kwargs):
+        raise OSError(code, os.strerror(code), "runs/quickstart/generations/0002/candidate/model.safetensors")
+
+    monkeypatch.setattr(selfplay.campaign, "launch", fill_the_disk)
+    exit_code, _, err = run_cli(capsys, "launch")
+    assert exit_code == 1
+    line = one_line_error(err, kind="stopped")
+    assert "no space left" in line and "model.safetensors" in line and "selfplay resume" in line
+
+
+def test_any_other_os_error_keeps_its_traceback(workdir, capsys, monkeypatch):
+    import selfplay.campaign
+
+    def broken(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", "runs")
+
+    monkeypatch.setattr(selfplay.campaign, "launch", broken)
+    with pytest.raises(PermissionError):
+        run_cli(capsys, "launch")
 
 
 # -- resume -------------------------------------------------------------------------------
