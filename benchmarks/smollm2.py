@@ -1,6 +1,6 @@
 """SmolLM2-135M-Instruct improving itself: generation 0 against the champion, and where a GRPO step's time goes.
 
-    $ python benchmarks/smollm2.py --seeds 0 1 2 3 4     # about 14 minutes a seed on 2 cores
+    $ python benchmarks/smollm2.py --seeds 0 1 2 3 4     # about 10.5 minutes a seed on 2 cores
     $ python benchmarks/smollm2.py --skip-campaign --no-write
 
 1. The shipped campaign, `selfplay launch configs/smollm2_lora.yaml`, from
@@ -144,7 +144,7 @@ def campaign_step(cache: Path, steps: int) -> dict:
 
 
 def plain_trl_step(cache: Path, steps: int) -> dict:
-    """The planning measurement's shape in plain TRL: LoRA r 16, 1 prompt x 8 completions, 32 new tokens."""
+    """The planning measurement's shape in plain TRL: LoRA r 16, 1 prompt x 8 completions, 32 new tokens (the same prompts)."""
     import datasets
     from peft import LoraConfig
     from trl import GRPOConfig, GRPOTrainer
@@ -153,7 +153,8 @@ def plain_trl_step(cache: Path, steps: int) -> dict:
     rows = []
     for index in range(64):
         a, b = 10 + (index * 37) % 90, 10 + (index * 53) % 90
-        rows.append({"prompt": [{"role": "user", "content": f"What is {a} + {b}? End with the final number."}],
+        rows.append({"prompt": [{"role": "system", "content": ""},  # the shipped config's empty system turn
+                                {"role": "user", "content": f"What is {a} + {b}? End with the final number."}],
                      "answer": str(a + b)})
 
     def last_number_is_answer(completions, answer, **kwargs):

@@ -63,7 +63,9 @@ class PolicyConfig:
     # auto (chat template if the tokenizer has one, else plain), chat, plain, or question (the question
     # without the answer-format instruction: what the tiny model is trained on)
     prompt_style: str = "auto"
-    system_prompt: str | None = None  # chat only
+    # chat only. None: the chat template's own (SmolLM2's adds a default system turn of 16 tokens); "": an empty
+    # system turn, which replaces that default and shortens every sequence trained on.
+    system_prompt: str | None = None
     pad_token: str | None = None  # for tokenizers without one, e.g. their eos token
     lora: LoraSettings | None = None  # None: train every weight
     tiny: TinyModelConfig = field(default_factory=TinyModelConfig)

@@ -59,6 +59,8 @@ def load_policy(config: PolicyConfig, model: str | None = None) -> Policy:
     prompt_format = PromptFormat.load(folder) if Path(folder).is_dir() else None
     if prompt_format is None or config.prompt_style != "auto":
         prompt_format = choose_prompt_format(config.prompt_style, tokenizer, config.system_prompt)
+    elif prompt_format.style == "chat" and config.system_prompt is not None:  # the config's system turn over the folder's
+        prompt_format = PromptFormat("chat", config.system_prompt)
     return Policy(network, tokenizer, prompt_format, str(folder))
 
 

@@ -33,7 +33,7 @@ STYLES = ("chat", "plain", "question")
 @dataclass(frozen=True)
 class PromptFormat:
     style: str  # "chat" (the tokenizer's chat template), "plain" (the prompt), "question" (without the format instruction)
-    system_prompt: str | None = None  # chat only: an optional system turn
+    system_prompt: str | None = None  # chat only: a system turn ("" an empty one), None the template's default
 
     def __post_init__(self):
         if self.style not in STYLES:
@@ -45,7 +45,7 @@ class PromptFormat:
             return prompt + "\n"
         if self.style == "question":
             return without_instruction(prompt) + "\n"
-        messages = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
+        messages = [{"role": "system", "content": self.system_prompt}] if self.system_prompt is not None else []
         return messages + [{"role": "user", "content": prompt}]
 
     def render(self, tokenizer: Any, prompt: str) -> str:

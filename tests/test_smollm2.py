@@ -12,6 +12,7 @@ from env import EnvironmentSpec
 from policy.config import LoraSettings, PolicyConfig, PretrainConfig
 from policy.loader import load_policy
 from policy.pretrain import pretrain
+from policy.prompts import PromptFormat
 from policy.sampling import SamplingConfig, sample
 from selfplay.cli import main
 from selfplay.state import CampaignState
@@ -68,12 +69,27 @@ def test_special_tokens_are_the_ones_the_gguf_file_declares(smollm2):
     assert model.config.eos_token_id == model.generation_config.eos_token_id == tokenizer.eos_token_id == eos_id
 
 
+def test_an_empty_system_prompt_replaces_the_templates_default_turn(smollm2):
+    # SmolLM2's template adds "You are a helpful AI assistant named SmolLM..." when a chat has no system turn;
+    # the shipped config's empty one drops those 16 tokens from every sequence it trains on
+    question = "What is 12 + 83? End with the final number."
+    default = PromptFormat("chat").render(smollm2.tokenizer, question)
+    empty = PromptFormat("chat", system_prompt="").render(smollm2.tokenizer, question)
+    assert "SmolLM" in default and "SmolLM" not in empty
+    assert empty.startswith("<|im_start|>system\n<|im_end|>") and empty.endswith(default[default.index("<|im_start|>user"):])
+    count = lambda text: len(smollm2.tokenizer(text).input_ids)  # noqa: E731
+    assert count(default) - count(empty) == 16, (count(default), count(empty))
+
+
 def test_converted_folder_saves_and_reloads_to_identical_logits(smollm2, tmp_path):
     folder = smollm2.save(tmp_path / "copy")
     reloaded = load_policy(PolicyConfig(), model=str(folder))
     inputs = smollm2.tokenizer(["Hello there"], return_tensors="pt")
     with torch.no_grad():
         assert torch.equal(smollm2.model(**inputs).logits, reloaded.model(**inputs).logits)
+    assert reloaded.prompt_format == smollm2.prompt_format == PromptFormat("chat")  # the folder's own
+    asked = load_policy(PolicyConfig(system_prompt="Answer with a number."), model=str(folder))
+    assert asked.prompt_format == PromptFormat("chat", system_prompt="Answer with a number.")  # the config wins
 
 
 def test_imitation_through_lora_adapters_gives_the_teachers_answers(smollm2, cache_dir):
@@ -100,9 +116,7 @@ def _last_number(text: str) -> str | None:
 
 
 def test_shipped_lora_config_runs_a_generation_with_expert_iteration_on_chat_prompts(smollm2, cache_dir, tmp_path):
-    # The shipped config leaves expert iteration off (its CPU budget goes to GRPO steps); on here,
-    # so LoRA expert iteration on a real chat model is covered too.
-    settings = [*SHORT, f"output_dir={tmp_path / 'runs'}", f"policy.cache_dir={cache_dir}", "expert_iteration.enabled=true"]
+    settings = [*SHORT, f"output_dir={tmp_path / 'runs'}", f"policy.cache_dir={cache_dir}"]
     assert main(["launch", str(CONFIG), *[part for s in settings for part in ("--set", s)]]) == 0
     run_dir = tmp_path / "runs" / "smollm2-arithmetic"
     state = CampaignState.load(run_dir)
@@ -113,3 +127,4 @@ def test_shipped_lora_config_runs_a_generation_with_expert_iteration_on_chat_pro
     assert json.loads((generation / "selection.json").read_text())["solutions"]  # the champion solved some: EI ran
     for folder in ("expert_iteration", "candidate"):  # LoRA adapters merged: plain model folders
         assert (generation / folder / "config.json").exists() and not (generation / folder / "adapter_config.json").exists()
+    assert PromptFormat.load(generation / "candidate") == PromptFormat("chat", system_prompt="")  # the config's, kept
