@@ -1,6 +1,6 @@
 """SmolLM2-135M-Instruct improving itself: generation 0 against the champion, and where a GRPO step's time goes.
 
-    $ python benchmarks/smollm2.py --seeds 0 1 2 3 4     # about 10.5 minutes a seed on 2 cores
+    $ python benchmarks/smollm2.py --seeds 0 1 2 3 4     # about 11 minutes a seed on 2 cores
     $ python benchmarks/smollm2.py --skip-campaign --no-write
 
 1. The shipped campaign, `selfplay launch configs/smollm2_lora.yaml`, from
