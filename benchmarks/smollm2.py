@@ -2,6 +2,7 @@
 
     $ python benchmarks/smollm2.py --seeds 0 1 2 3 4     # about 11 minutes a seed on 2 cores
     $ python benchmarks/smollm2.py --skip-campaign --no-write
+    $ python benchmarks/smollm2.py --word-problems --seeds 9 10   # the dataset environment, its own section
 
 1. The shipped campaign, `selfplay launch configs/smollm2_lora.yaml`, from
    nothing but the GGUF conversion (cached in --cache), once per seed of
@@ -16,7 +17,10 @@
    rollout generation, rewards and backward, against the same batch shape in
    plain TRL (a reward function reading the last number, no sandbox): the
    planning measurement this config was sized from took 6 s a step.
-Figures go to the `smollm2` section of benchmarks/RESULTS.md.
+3. With `--word-problems`, instead: the same campaign on a user's own data
+   (the `dataset` environment on tests/data/word_problems.jsonl), once per
+   seed, generation 0 against the champion per level.
+Figures go to the `smollm2` section of benchmarks/RESULTS.md (`smollm2_word_problems` for 3).
 """
 
 from __future__ import annotations
@@ -47,7 +51,8 @@ WORD_PROBLEMS = ROOT / "tests" / "data" / "word_problems.jsonl"
 # The same campaign on a user's own data: the `dataset` environment on 600 generated word problems
 # (easy: one step, hard: two), with their reference solutions as the teacher's demonstrations.
 WORD_PROBLEM_SETTINGS = [
-    "name=smollm2-word-problems", "generations=2", "eval.num_problems=25",
+    "name=smollm2-word-problems", "generations=2", "eval.num_problems=25", "pretrain.num_eval_problems=25",
+    "pretrain.num_check_problems=25",
     "environments=[{name: dataset, options: {source: %s, checker: integer, id: id, difficulty: level, "
     "solution: solution, answer_format: last_number}}]" % WORD_PROBLEMS,
 ]
@@ -210,11 +215,12 @@ def _levels(values: dict) -> str:
     return ", ".join(f"{v:.2f}" for v in values.values()) or "-"
 
 
-def _spread(values: list[float]) -> str:
-    return f"min {min(values):.1f} / median {statistics.median(values):.1f} / max {max(values):.1f}"
+def _spread(values: list[float], digits: int = 1) -> str:
+    return (f"min {min(values):.{digits}f} / median {statistics.median(values):.{digits}f} / "
+            f"max {max(values):.{digits}f}")
 
 
-def report(campaigns: dict[int, dict], ours: dict, plain: dict, words: dict | None = None) -> str:
+def report(campaigns: dict[int, dict], ours: dict, plain: dict) -> str:
     sections = [seeds_report(campaigns)] if len(campaigns) > 1 else []
     for seed, campaign in campaigns.items():
         rows = []
@@ -237,16 +243,6 @@ def report(campaigns: dict[int, dict], ours: dict, plain: dict, words: dict | No
             + markdown_table(["generation", "promoted", "pass@1", "select s", "expert iteration s", "GRPO s",
                                            "evaluate s", "minutes"], rows)
         )
-    if words:
-        rows = [[g["generation"], "yes" if g["promoted"] else "no",
-                 ", ".join(f"{key}: {v:.2f}" for key, v in g["pass_at_1"].items()), f"{g['elapsed_s'] / 60:.1f}"]
-                for g in words["generations"]]
-        sections.append(
-            f"The same settings on word problems from a JSONL file (`dataset` environment, "
-            f"tests/data/word_problems.jsonl, integer checker, levels from its `level` column), 2 generations: "
-            f"{words['wall_s'] / 60:.1f} minutes wall, {words['cpu_s'] / 60:.1f} CPU-minutes.\n\n"
-            + markdown_table(["generation", "promoted", "held-out greedy pass@1 per level", "minutes"], rows)
-        )
     step_rows = [[name, f"{ours['parts'][name]:.2f}", f"{plain['parts'][name]:.2f}"] for name in ours["parts"]]
     step_rows.append(["**whole step**", f"**{ours['step_s']:.2f}**", f"**{plain['step_s']:.2f}**"])
     sections.append(
@@ -259,33 +255,72 @@ def report(campaigns: dict[int, dict], ours: dict, plain: dict, words: dict | No
     return "\n\n".join(sections) + "\n"
 
 
+def word_problems_report(campaigns: dict[int, dict]) -> str:
+    """Generation 0 against the champion on the user's-own-data campaign, per seed and level."""
+    rows, gains = [], []
+    for seed, campaign in campaigns.items():
+        imitation = campaign["imitation"] or {}
+        first, best = campaign["generations"][0]["pass_at_1"], campaign["champion_pass_at_1"]
+        gains.append(statistics.fmean(best.values()) - statistics.fmean(first.values()))
+        rows.append([seed, _per_level(imitation.get("teacher_accuracy", {})), _per_level(first), _per_level(best),
+                     campaign["champion"], " / ".join("yes" if g["promoted"] else "no" for g in campaign["generations"][1:]),
+                     f"{campaign['wall_s'] / 60:.1f}", f"{campaign['cpu_s'] / 60:.1f}"])
+    return (f"`configs/smollm2_lora.yaml` on word problems from a JSONL file: the `dataset` environment on "
+            f"tests/data/word_problems.jsonl (600 rows; integer checker; levels from its `level` column, easy = one "
+            f"step, hard = two; its `solution` column is the teacher's demonstrations), "
+            f"`{' '.join(WORD_PROBLEM_SETTINGS[1:2])}`, `eval.num_problems=25` a level. Held-out greedy pass@1 per "
+            f"level (easy, hard).\n\n"
+            + markdown_table(["seed", "teacher", "generation 0 (the imitator)", "champion", "champion's generation",
+                              "promoted", "wall min", "CPU min"], rows)
+            + f"\n\nChampion minus generation 0, mean over levels: {_spread(gains, digits=2)} over {len(gains)} seeds.")
+
+
+def _per_level(values: dict) -> str:
+    return ", ".join(f"{key}: {v:.2f}" for key, v in values.items()) or "-"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", default=None, help="model cache for the GGUF conversion (reused when given)")
     parser.add_argument("--steps", type=int, default=6, help="GRPO steps timed per method")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="campaign seeds (seed and pretrain.seed)")
     parser.add_argument("--skip-campaign", action="store_true", help="time the steps only")
-    parser.add_argument("--word-problems", action="store_true", help="also run 2 generations on the dataset environment")
+    parser.add_argument("--word-problems", action="store_true", help="run the campaign on the dataset environment instead (its own section)")
     parser.add_argument("--set", action="append", default=[], help="extra --set for the campaign")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
     os.environ["HF_HUB_OFFLINE"] = "1"
     cache = Path(args.cache or tempfile.mkdtemp(prefix="selfplay-smollm2-cache-"))
+    if args.word_problems:
+        return run_word_problems(cache, args)
     campaigns = {} if args.skip_campaign else {
         seed: run_campaign(cache, Path(tempfile.mkdtemp(prefix=f"selfplay-smollm2-{seed}-")),
                            [*args.set, f"seed={seed}", f"pretrain.seed={seed}"])
         for seed in args.seeds}
-    words = None
-    if args.word_problems:
-        words = run_campaign(cache, Path(tempfile.mkdtemp(prefix="selfplay-smollm2-words-")), [*args.set, *WORD_PROBLEM_SETTINGS])
     ours = campaign_step(cache, args.steps + 1)
     plain = plain_trl_step(cache, args.steps + 1)
-    body = report(campaigns, ours, plain, words)
+    body = report(campaigns, ours, plain)
     print(body)
     if not args.no_write:
-        command = "python benchmarks/smollm2.py --seeds " + " ".join(map(str, args.seeds)) + "".join(f" --set {s}" for s in args.set)
-        write_section("smollm2", body, command=command, title="SmolLM2-135M improving itself on a CPU")
+        write_section("smollm2", body, command=_command(args), title="SmolLM2-135M improving itself on a CPU")
     return 0
+
+
+def run_word_problems(cache: Path, args) -> int:
+    campaigns = {seed: run_campaign(cache, Path(tempfile.mkdtemp(prefix=f"selfplay-smollm2-words-{seed}-")),
+                                    [*args.set, *WORD_PROBLEM_SETTINGS, f"seed={seed}", f"pretrain.seed={seed}"])
+                 for seed in args.seeds}
+    body = word_problems_report(campaigns)
+    print(body)
+    if not args.no_write:
+        write_section("smollm2_word_problems", body, command=_command(args),
+                      title="SmolLM2-135M on a user's own JSONL of word problems")
+    return 0
+
+
+def _command(args) -> str:
+    return ("python benchmarks/smollm2.py" + (" --word-problems" if args.word_problems else "")
+            + " --seeds " + " ".join(map(str, args.seeds)) + "".join(f" --set {s}" for s in args.set))
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ import random
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from env.answers import AnswerFormat, answer_format
-from env.errors import AnswerError, UserError
+from env.errors import AnswerError, TooFewProblems
 from env.problem import SPLITS, Draft, Problem, Verdict
 
 if TYPE_CHECKING:
@@ -117,9 +117,9 @@ class Environment:
             chosen.setdefault(problem.key, problem)
             if len(chosen) == count:
                 return list(chosen.values())
-        raise UserError(  # a setting to lower, not a bug: UserError is a ValueError too
+        raise TooFewProblems(  # a setting to lower, not a bug: a UserError, so a ValueError too
             f"{self.name}: difficulty {difficulty} has only about {len(chosen)} distinct held-out problems, "
-            f"{count} were asked for; lower the number of eval problems"
+            f"{count} were asked for; ask for fewer"
         )
 
     def dataset(self, count: int, seed: int, difficulty: int = 1, split: str = "train") -> "datasets.Dataset":

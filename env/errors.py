@@ -29,6 +29,10 @@ class UserError(ValueError):
     """
 
 
+class TooFewProblems(UserError):
+    """More distinct held-out problems were asked for than a level holds; the caller names the setting."""
+
+
 class CampaignStopped(RuntimeError):
     """A started campaign cannot go on; the message says why and how to continue (exit code 1)."""
 

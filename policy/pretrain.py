@@ -30,7 +30,7 @@ from pathlib import Path
 from statistics import fmean
 from typing import Any, Sequence
 
-from env.errors import AnswerError
+from env.errors import AnswerError, TooFewProblems
 from env.registry import EnvironmentSpec
 from policy import gguf
 from policy.evaluation import EvalSettings, evaluate
@@ -90,7 +90,7 @@ def pretrain(
         return PretrainResult(**{**json.loads((folder / RESULT_FILE).read_text()), "reused": True})
     started = time.monotonic()
     instances = {name: spec.build() for name, spec, _ in environments}
-    _check_difficulties(instances, config.difficulties)
+    check_settings(config, instances)
     policy = load_policy(policy_config)  # the tiny model starts from random weights, a real one from its own
     staging = folder.with_name(folder.name + ".tmp")
     if processes.is_main_process:
@@ -135,6 +135,20 @@ def pretrained_folder(
             identity["conversion"] = gguf.CONVERSION_VERSION  # weights converted another way: imitate again
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
     return Path(policy_config.cache_dir).expanduser() / "pretrained" / f"{kind}-{digest}"
+
+
+def check_settings(config: PretrainConfig, instances: dict[str, Any]) -> None:
+    """What would stop pretraining once started, checked before a campaign writes anything: the teacher's
+    levels, and enough distinct held-out problems at each for the fidelity check and the evaluation."""
+    _check_difficulties(instances, config.difficulties)
+    for environment in instances.values():
+        for difficulty in config.difficulties:
+            for setting, count, seed in (("num_check_problems", config.num_check_problems, config.seed + 1),
+                                          ("num_eval_problems", config.num_eval_problems, config.seed)):
+                try:
+                    environment.problems(count, seed, difficulty, "eval")
+                except TooFewProblems as error:  # a small data set: name the setting to lower
+                    raise SettingError(f"pretrain.{setting}: {error}") from None
 
 
 def _check_difficulties(instances: dict[str, Any], difficulties: list[int]) -> None:

@@ -46,10 +46,12 @@ from typing import Any
 
 
 from env.environment import Environment
+from env.errors import TooFewProblems
 from env.problem import Problem
+from policy.errors import SettingError
 from policy.evaluation import EvalResult, evaluate
 from policy.loader import Policy, check_model_spec, load_policy, resolve_model_folder
-from policy.pretrain import pretrain
+from policy.pretrain import check_settings as check_pretraining, pretrain
 from policy.sampling import check_fits
 from rewards.compose import RewardSet, RewardSpec, build_rewards
 from rewards.sandbox import VerifierPool
@@ -115,6 +117,8 @@ def launch(config: CampaignConfig, run_dir: str | Path | None = None, tracking_u
         return launch_game(config, run_dir, tracking_uri)
     configured = build_environments(config)  # bad names, options, levels and generators, before any model loads
     _held_out_set(config, configured)  # a level too small for eval.num_problems
+    if config.pretrain.runs_for(config.policy.model):  # ... or for pretraining's own held-out sets
+        check_pretraining(config.pretrain, {name: c.environment for name, c in configured.items()})
     dataset_levels.check(config, configured)  # a data set's left-out rows said; levels by solve rate too small
     check_model_spec(config.policy.model, config.policy.cache_dir)  # and a model that cannot be found
     check_supported(config)  # LoRA with ZeRO-3/FSDP, vLLM rollouts without vllm
@@ -468,7 +472,10 @@ def _held_out_set(config: CampaignConfig, configured: dict[str, ConfiguredEnviro
     """The fixed held-out problems of every environment and level; UserError when a level has too few."""
     environments = {name: c.environment for name, c in configured.items()}
     levels = {name: c.levels for name, c in configured.items()}
-    return eval_problems(environments, levels, config.eval.num_problems, config.seed)
+    try:
+        return eval_problems(environments, levels, config.eval.num_problems, config.seed)
+    except TooFewProblems as error:
+        raise SettingError(f"eval.num_problems: {error}") from None
 
 
 def _parent(state: CampaignState) -> str:

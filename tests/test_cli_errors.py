@@ -88,6 +88,26 @@ def test_campaign_launch_checks_everything_before_it_writes(workdir):
     assert left_behind(workdir) == set()
 
 
+@pytest.mark.parametrize("settings, setting", [
+    (["eval.num_problems=50"], "eval.num_problems"),
+    (["eval.num_problems=5", "pretrain.num_check_problems=5", "pretrain.num_eval_problems=100"], "pretrain.num_eval_problems"),
+    (["eval.num_problems=5", "pretrain.num_eval_problems=5", "pretrain.num_check_problems=60"], "pretrain.num_check_problems"),
+])
+def test_a_data_set_too_small_for_a_held_out_set_names_the_setting_before_writing(workdir, capsys, settings, setting):
+    # 400 rows hold out about 30: enough for 5 held-out problems, not for 50 or more
+    rows = "\n".join('{"id": "r%d", "question": "What is %d + 1?", "answer": %d}' % (i, i, i + 1) for i in range(400))
+    (workdir / "run").mkdir()
+    (workdir / "run" / "rows.jsonl").write_text(rows + "\n")
+    options = [arg for pair in settings for arg in ("--set", pair)]
+    exit_code, _, err = run_cli(capsys, "launch", "--set", "name=small", "--set", "pretrain.difficulties=[1]", *options,
+                                "--set", "environments=[{name: dataset, options: {source: run/rows.jsonl, "
+                                         "checker: integer, id: id}}]")
+    assert exit_code == 2
+    line = one_line_error(err)
+    assert line.startswith(f"selfplay: error: {setting}: dataset: difficulty 1 has only about"), line
+    assert left_behind(workdir) == set()  # checked before the run folder, the store or any training
+
+
 def test_launch_with_an_unreachable_tracking_store_stops_before_writing(workdir, capsys):
     uri = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     exit_code, _, err = run_cli(capsys, "launch", "--set", "name=offline", "--tracking-uri", uri)
