@@ -26,6 +26,21 @@ CONVERTED_MARKER = "selfplay_converted_from.txt"
 CONVERSION_VERSION = 2
 
 
+def is_gguf_spec(spec: str) -> bool:
+    """Whether a `policy.model` names a GGUF file: `pypi:<package>` (the one inside it) or a path ending in .gguf."""
+    return spec.startswith("pypi:") or spec.endswith(".gguf")
+
+
+def gguf_file(spec: str) -> Path:
+    """The GGUF file a GGUF spec names (see is_gguf_spec); SettingError when it is not there."""
+    if spec.startswith("pypi:"):
+        return gguf_in_distribution(spec[len("pypi:"):])
+    path = Path(spec).expanduser()
+    if not path.is_file():
+        raise SettingError(f"policy.model: GGUF file {spec!r} does not exist")
+    return path
+
+
 def gguf_in_distribution(distribution: str) -> Path:
     """The .gguf file inside an installed Python distribution, found without importing it."""
     try:

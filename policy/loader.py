@@ -18,7 +18,7 @@ from typing import Any
 
 from policy.config import PolicyConfig
 from policy.errors import SettingError
-from policy.gguf import gguf_in_distribution, gguf_to_folder
+from policy.gguf import gguf_file, gguf_to_folder, is_gguf_spec
 from policy.prompts import PromptFormat, choose_prompt_format
 from policy.tiny import build_tiny_model
 
@@ -71,12 +71,8 @@ def check_model_spec(spec: str, cache_dir: str) -> None:
     """
     if spec == "tiny":
         return
-    if spec.startswith("pypi:"):
-        gguf_in_distribution(spec[len("pypi:"):])
-        return
-    if spec.endswith(".gguf"):
-        if not Path(spec).expanduser().is_file():
-            raise SettingError(f"policy.model: GGUF file {spec!r} does not exist")
+    if is_gguf_spec(spec):
+        gguf_file(spec)
         return
     from transformers import AutoConfig
 
@@ -89,11 +85,9 @@ def check_model_spec(spec: str, cache_dir: str) -> None:
 
 def resolve_model_folder(spec: str, cache_dir: str) -> str:
     """A local folder (or hub id) that `from_pretrained` can read for this spec."""
-    if spec.startswith("pypi:"):
-        return str(gguf_to_folder(gguf_in_distribution(spec[len("pypi:"):]), Path(cache_dir)))
+    if is_gguf_spec(spec):
+        return str(gguf_to_folder(gguf_file(spec), Path(cache_dir)))
     path = Path(spec).expanduser()
-    if spec.endswith(".gguf"):
-        return str(gguf_to_folder(path, Path(cache_dir)))
     if path.is_dir():
         if not (path / "config.json").exists():
             raise SettingError(f"policy.model: folder {spec!r} has no config.json, so it is not a model folder")

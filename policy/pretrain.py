@@ -131,7 +131,7 @@ def pretrained_folder(
         kind = "model"
         identity.update(model=policy_config.model, lora=asdict(policy_config.lora) if policy_config.lora else None,
                         dtype=policy_config.dtype, prompt=[policy_config.prompt_style, policy_config.system_prompt])
-        if policy_config.model.startswith("pypi:") or policy_config.model.endswith(".gguf"):
+        if gguf.is_gguf_spec(policy_config.model):
             identity["conversion"] = gguf.CONVERSION_VERSION  # weights converted another way: imitate again
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
     return Path(policy_config.cache_dir).expanduser() / "pretrained" / f"{kind}-{digest}"
