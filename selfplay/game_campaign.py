@@ -303,8 +303,20 @@ def _distill(campaign: GameCampaign, policy: Any, positions: Sequence[tuple[Any,
     if not config.game.distill.steps:
         return 0
     values = reward.search or SearchValues(game, config.game.reward.search_simulations, seed)  # one cache for both
-    return distill(policy, game, [state for state, _ in positions], config.game.prompt, config.game.distill, values,
-                   folder / "distill", seed)
+    states = [state for state, _ in positions] + _replayed(campaign, config.game.distill.replay_generations)
+    distinct = list(dict.fromkeys(states))  # each position once: rare ones count as much as the opening's
+    return distill(policy, game, distinct, config.game.prompt, config.game.distill, values, folder / "distill", seed)
+
+
+def _replayed(campaign: GameCampaign, generations: int) -> list[Any]:
+    """The positions the champion met in the `generations` generations before this one (their positions.json)."""
+    states, current = [], campaign.state.generation
+    for generation in range(max(1, current - generations), current):
+        selection = _load_json(campaign.folder(generation) / "positions.json", None)
+        if selection is not None:
+            states += [campaign.game.replay(campaign.game.opening(selection["seed"], p["index"]), p["moves"])
+                       for p in selection["positions"]]
+    return states
 
 
 def _evaluate(campaign: GameCampaign, model_folder: str, name: str, folder: Path) -> None:

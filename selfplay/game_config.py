@@ -129,9 +129,13 @@ class GameDistillSettings:
     steps: int = 0  # optimizer steps of supervised fine-tuning a generation; 0: off
     learning_rate: float = 1.0e-3
     batch_size: int = 64  # positions per optimizer step
+    # A replay buffer, as AlphaGo Zero trained on its last 500,000 games: the positions the champion met in
+    # this many earlier generations join this generation's (each distinct position once). 0: this one only.
+    replay_generations: int = 0
 
     def __post_init__(self):
         _at_least("game.distill.steps", self.steps, 0)
+        _at_least("game.distill.replay_generations", self.replay_generations, 0)
         _at_least("game.distill.batch_size", self.batch_size, 1)
         if not 0 < self.learning_rate < 1:
             raise ValueError(f"game.distill.learning_rate must be in (0, 1), got {self.learning_rate}")

@@ -26,7 +26,7 @@ from cli_runner import run_cli
 
 CONFIG = str(Path(__file__).parent.parent / "configs" / "tictactoe.yaml")
 FAST = [
-    "generations=1",
+    "generations=2",
     "policy.tiny={hidden_size: 32, num_layers: 2, num_heads: 2, intermediate_size: 64, max_length: 128}",
     "pretrain.max_steps=30",
     "pretrain.num_demonstrations=400",
@@ -43,6 +43,7 @@ FAST = [
     "game.gate.batch_games=10",
     "game.eval.games=6",
     "game.distill.steps=5",
+    "game.distill.replay_generations=1",
 ]
 
 
@@ -113,7 +114,7 @@ def test_playout_reward_scores_illegal_winning_and_losing_moves():
 
 @pytest.fixture(scope="module")
 def campaign(tmp_path_factory):
-    """Generation 0 (the teacher's imitator) and one generation of real GRPO, gate and ratings."""
+    """Generation 0 (the teacher's imitator) and two generations of real GRPO, gate and ratings."""
     tmp_path = tmp_path_factory.mktemp("game")
     from selfplay.cli import main
 
@@ -129,8 +130,8 @@ def test_campaign_records_ratings_and_games_in_mlflow(campaign):
     (parent,) = [r for r in runs if r.data.tags.get("selfplay.kind") == "campaign"]
     children = sorted((r for r in runs if r.data.tags.get("selfplay.kind") == "generation"),
                       key=lambda r: int(r.data.tags["generation"]))
-    assert [c.data.tags["generation"] for c in children] == ["0", "1"]
-    assert sorted(m.step for m in client.get_metric_history(parent.info.run_id, "elo")) == [0, 1]
+    assert [c.data.tags["generation"] for c in children] == ["0", "1", "2"]
+    assert sorted(m.step for m in client.get_metric_history(parent.info.run_id, "elo")) == [0, 1, 2]
     for child in children:
         metrics = child.data.metrics
         for name in ("rating", "games", "wins", "draws", "losses", "illegal_rate",
@@ -147,7 +148,7 @@ def test_campaign_records_ratings_and_games_in_mlflow(campaign):
 def test_campaign_saves_the_league_and_its_games(campaign):
     run_dir, _, _ = campaign
     league = json.loads((run_dir / "league.json").read_text())
-    assert [g["generation"] for g in league["generations"]] == [0, 1]
+    assert [g["generation"] for g in league["generations"]] == [0, 1, 2]
     assert league["champions"][0] == "generation_0" and league["ratings"]["random"] == 0.0
     players = {name for first, second, _ in league["results"] for name in (first, second)}
     assert {"generation_0", "generation_1", "random", "greedy", "perfect"} <= players
@@ -163,7 +164,7 @@ def test_league_prints_the_table_and_resume_of_a_finished_campaign_does_nothing(
     assert exit_code == 0
     assert "rating" in out and "vs random" in out and "vs perfect" in out
     rows = [line for line in out.splitlines() if line.startswith("│")]
-    assert [row.strip("│ ").split("│")[0].strip() for row in rows] == ["0", "1"]
+    assert [row.strip("│ ").split("│")[0].strip() for row in rows] == ["0", "1", "2"]
     exit_code, _, _ = run_cli(capsys, "resume", str(run_dir))
     assert exit_code == 0
 
@@ -182,6 +183,20 @@ def test_play_reads_piped_moves_and_explains_illegal_ones(campaign, capsys, monk
     assert any(end in out.lower() for end in ("you win", "the champion wins", "draw")), out
     if "The champion plays" in out:  # it answered X's 5 legally, so X's second 5 was read and refused
         assert "'5' is not a legal move: cell 5 is taken" in out
+
+
+@pytest.mark.slow
+def test_distillation_replays_the_positions_of_earlier_generations(campaign):
+    run_dir, _, _ = campaign
+    game = get_game("tictactoe", answer_format="answer_line")
+
+    def positions(generation):
+        selection = json.loads((run_dir / "generations" / f"{generation:04d}" / "positions.json").read_text())
+        return {game.replay(game.opening(selection["seed"], p["index"]), p["moves"]) for p in selection["positions"]}
+
+    distilled = [json.loads((run_dir / "generations" / f"{g:04d}" / "train.json").read_text())["distilled"] for g in (1, 2)]
+    assert distilled[0] == len(positions(1))  # nothing earlier to replay; each distinct position once
+    assert distilled[1] == len(positions(1) | positions(2)) > len(positions(2))  # replay_generations=1: gen 1's too
 
 
 def test_play_refuses_a_folder_that_is_not_a_game_campaign(tmp_path, capsys):
