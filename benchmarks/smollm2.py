@@ -272,7 +272,9 @@ def word_problems_report(campaigns: dict[int, dict]) -> str:
             f"level (easy, hard).\n\n"
             + markdown_table(["seed", "teacher", "generation 0 (the imitator)", "champion", "champion's generation",
                               "promoted", "wall min", "CPU min"], rows)
-            + f"\n\nChampion minus generation 0, mean over levels: {_spread(gains, digits=2)} over {len(gains)} seeds.")
+            + f"\n\nChampion minus generation 0, mean over levels: {_spread(gains, digits=2)} over {len(gains)} seeds. "
+              f"The config imitates level 1 only (`pretrain.difficulties: [1]`) and its curriculum moves to level 2 "
+              f"once level 1 is mastered, so a level still at 0 was evaluated but never trained on.")
 
 
 def _per_level(values: dict) -> str:
