@@ -50,9 +50,11 @@ PLANNING_STEP_S = 6.0  # plain TRL, LoRA r 16, 1 prompt x 8 completions, 32 new 
 WORD_PROBLEMS = ROOT / "tests" / "data" / "word_problems.jsonl"
 # The same campaign on a user's own data: the `dataset` environment on 600 generated word problems
 # (easy: one step, hard: two), with their reference solutions as the teacher's demonstrations.
+# 2 generations; 25 held-out problems a level (the file holds out about 33 a level).
+WORD_PROBLEM_BUDGET = ["generations=2", "eval.num_problems=25", "pretrain.num_eval_problems=25",
+                       "pretrain.num_check_problems=25"]
 WORD_PROBLEM_SETTINGS = [
-    "name=smollm2-word-problems", "generations=2", "eval.num_problems=25", "pretrain.num_eval_problems=25",
-    "pretrain.num_check_problems=25",
+    "name=smollm2-word-problems", *WORD_PROBLEM_BUDGET,
     "environments=[{name: dataset, options: {source: %s, checker: integer, id: id, difficulty: level, "
     "solution: solution, answer_format: last_number}}]" % WORD_PROBLEMS,
 ]
@@ -268,7 +270,7 @@ def word_problems_report(campaigns: dict[int, dict]) -> str:
     return (f"`configs/smollm2_lora.yaml` on word problems from a JSONL file: the `dataset` environment on "
             f"tests/data/word_problems.jsonl (600 rows; integer checker; levels from its `level` column, easy = one "
             f"step, hard = two; its `solution` column is the teacher's demonstrations), "
-            f"`{' '.join(WORD_PROBLEM_SETTINGS[1:2])}`, `eval.num_problems=25` a level. Held-out greedy pass@1 per "
+            f"`{' '.join(WORD_PROBLEM_BUDGET)}`. Held-out greedy pass@1 per "
             f"level (easy, hard).\n\n"
             + markdown_table(["seed", "teacher", "generation 0 (the imitator)", "champion", "champion's generation",
                               "promoted", "wall min", "CPU min"], rows)

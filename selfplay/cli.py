@@ -29,7 +29,7 @@ from typing import Optional, Sequence
 import typer
 from rich.table import Table
 
-from env.errors import CampaignStopped, UserError
+from env.errors import CampaignStopped, TooFewProblems, UserError
 from selfplay.console import output_console
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Self-improving language models on verifiable rewards.")
@@ -320,7 +320,10 @@ def envs_sample(
         raise UserError(f"{environment.name}: difficulty must be one of {environment.difficulties}, got {difficulty}")
     if split not in SPLITS:
         raise UserError(f"--split must be one of {', '.join(SPLITS)}, got {split!r}")
-    problems = draw_problems(environment, count, seed, difficulty, split, where=name)
+    try:
+        problems = draw_problems(environment, count, seed, difficulty, split, where=name)
+    except TooFewProblems as error:
+        raise UserError(f"-n: {error}") from None
     table = Table("id", "prompt", "reference answer", "teacher's demonstration")
     for problem in problems:
         table.add_row(problem.id, problem.prompt, problem.answer, environment.demonstration(problem))

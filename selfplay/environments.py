@@ -16,7 +16,7 @@ import traceback
 from dataclasses import dataclass
 
 from env.environment import Environment
-from env.errors import UserError
+from env.errors import TooFewProblems, UserError
 from env.problem import SPLITS, Problem
 from env.registry import EnvironmentSpec
 from policy.errors import SettingError
@@ -77,6 +77,8 @@ def draw_problems(environment: Environment, count: int, seed: int, difficulty: i
     """
     try:
         return environment.problems(count, seed, difficulty, split)
+    except TooFewProblems:  # a count to lower, not a broken generator: the caller names the setting
+        raise
     except Exception as error:
         frame = traceback.extract_tb(error.__traceback__)[-1]
         raise UserError(

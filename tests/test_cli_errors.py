@@ -237,6 +237,18 @@ def test_envs_sample_rejects_a_level_or_split_that_does_not_exist(workdir, capsy
     assert message in one_line_error(err)
 
 
+def test_envs_sample_of_more_held_out_rows_than_a_file_holds_names_n(workdir, capsys):
+    rows = "\n".join('{"id": "r%d", "question": "What is %d + 1?", "answer": %d}' % (i, i, i + 1) for i in range(100))
+    (workdir / "run").mkdir()
+    (workdir / "run" / "rows.jsonl").write_text(rows + "\n")
+    exit_code, _, err = run_cli(capsys, "envs", "sample", "dataset", "--split", "eval", "-n", "50",
+                                "--set", "source=run/rows.jsonl", "--set", "checker=integer", "--set", "id=id")
+    assert exit_code == 2
+    line = one_line_error(err)
+    assert line.startswith("selfplay: error: -n: dataset: difficulty 1 has only about"), line
+    assert "raised at" not in line  # a count to lower, not a broken generator
+
+
 def test_envs_check_of_a_plugin_that_cannot_load_exits_2(workdir, capsys):
     (workdir / "broken_import.py").write_text("import selfplay_missing_dependency\n")
     exit_code, out, _ = run_cli(capsys, "envs", "check", "broken_import:Env", "boom_plugin:NoSuchClass")
