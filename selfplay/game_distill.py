@@ -1,8 +1,9 @@
 """Search distillation: the champion imitates the move a rules-only tree search prefers (`game.distill`).
 
 AlphaGo Zero trains its policy toward the moves of its own tree search. A
-game campaign with `game.distill.steps` > 0 does the same before GRPO: every
-position the champion met in the generation's league games is labelled with
+game campaign with `game.distill.steps` > 0 does the same before GRPO: each
+distinct position the champion met in the generation's league games (and in
+`game.distill.replay_generations` earlier ones) is labelled with
 the legal move of highest search value (env/games/search.py: a win at once
 scores 1; otherwise the searched value of the position after the move, for
 the mover), and the champion is fine-tuned on those moves with TRL's
