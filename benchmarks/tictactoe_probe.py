@@ -12,8 +12,8 @@ counts as *avoidable* only when the model's side was not lost at the opening
 under perfect play: "never loses to perfect play" means 0 avoidable losses.
 
 `distill` asks whether the model can learn perfect play at all, whatever the
-credit scheme: it fine-tunes MODEL_FOLDER (or, with `fresh`, a tiny model 4x
-the shipped one, from scratch) with TRL's SFTTrainer on positions from
+credit scheme: it fine-tunes MODEL_FOLDER (or, with `fresh`, a tiny model from
+scratch: `--size shipped` as configs/tictactoe.yaml, `larger` 4x it) with TRL's SFTTrainer on positions from
 teacher-vs-random games labelled with the best move by the rules-only search
 (env/games/search.py, `--simulations`, default 200), then runs `check`.
 
@@ -43,11 +43,12 @@ from env.games.search import SearchValues  # noqa: E402
 from selfplay.game_distill import best_move  # noqa: E402
 
 GAME_OPTIONS = {"answer_format": "answer_line"}  # as configs/tictactoe.yaml
-PROMPT = "board"
+SHIPPED_TINY = {"hidden_size": 64, "num_layers": 2, "num_heads": 2, "intermediate_size": 192, "max_length": 128}
 LARGER_TINY = {"hidden_size": 128, "num_layers": 4, "num_heads": 4, "intermediate_size": 384, "max_length": 128}
+SIZES = {"shipped": SHIPPED_TINY, "larger": LARGER_TINY}
 
 
-def check(model_folder: str, games: int = 200, seed: int = 0) -> dict:
+def check(model_folder: str, prompt: str = "board", games: int = 200, seed: int = 0) -> dict:
     """Greedy play against perfect and random, from the empty board and from held-out openings."""
     from policy.config import PolicyConfig
     from policy.loader import load_policy
@@ -55,7 +56,7 @@ def check(model_folder: str, games: int = 200, seed: int = 0) -> dict:
     from selfplay.league import score_against
 
     game = get_game("tictactoe", **GAME_OPTIONS)
-    model = ModelPlayer("model", load_policy(PolicyConfig(model="tiny"), model=model_folder), PROMPT, 0.0, 12)
+    model = ModelPlayer("model", load_policy(PolicyConfig(model="tiny"), model=model_folder), prompt, 0.0, 12)
     judge = MinimaxPlayer(game, 0)
     empty = start_at(game, game.initial_state(None))
     openings = game.openings(games // 2, seed, split="eval")
@@ -98,7 +99,8 @@ def labels(positions: int, simulations: list[int]) -> dict:
     return result
 
 
-def distill(source: str, positions: int, steps: int, learning_rate: float, simulations: int = 200) -> dict:
+def distill(source: str, positions: int, steps: int, learning_rate: float, simulations: int = 200,
+            prompt: str = "board", size: str = "larger") -> dict:
     """SFT on search-labelled positions, then `check`."""
     import datasets
 
@@ -110,12 +112,12 @@ def distill(source: str, positions: int, steps: int, learning_rate: float, simul
     game = get_game("tictactoe", **GAME_OPTIONS)
     search = SearchValues(game, simulations, 0)
     if source == "fresh":
-        policy = load_policy(PolicyConfig(model="tiny", tiny=TinyModelConfig(**LARGER_TINY)), model="tiny")
+        policy = load_policy(PolicyConfig(model="tiny", tiny=TinyModelConfig(**SIZES[size])), model="tiny")
     else:
         policy = load_policy(PolicyConfig(model="tiny"), model=source)
-    rows = [{"prompt": policy.prompt_format.model_input(position_prompt(game, state, PROMPT)),
+    rows = [{"prompt": policy.prompt_format.model_input(position_prompt(game, state, prompt)),
              "completion": game.answer_format.render(game.render_move(best_move(game, search, state)))}
-            for state in teacher_positions(game, positions, 0)]
+            for state in (all_positions(game) if positions == 0 else teacher_positions(game, positions, 0))]
     output = Path(tempfile.mkdtemp(prefix="selfplay-distill-"))
 
     class Never:  # train all `steps`: no early stop
@@ -127,27 +129,41 @@ def distill(source: str, positions: int, steps: int, learning_rate: float, simul
                                                                      check_every_steps=10**9), output, 1, Never())
     seconds = time.perf_counter() - started
     policy.save(output / "model")
-    result = {"positions": positions, "steps": steps, "sft_s": round(seconds, 1), **check(str(output / "model"))}
+    result = {"positions": positions, "steps": steps, "sft_s": round(seconds, 1), **check(str(output / "model"), prompt)}
     shutil.rmtree(output, ignore_errors=True)
     return result
+
+
+def all_positions(game) -> list:
+    """Every position reachable from the empty board with the game not over (4,520 for tic-tac-toe)."""
+    seen, frontier = {}, [game.initial_state(None)]
+    while frontier:
+        state = frontier.pop()
+        if state in seen or game.outcome(state) is not None:
+            continue
+        seen[state] = True
+        frontier += [game.apply(state, move) for move in game.legal_moves(state)]
+    return list(seen)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["check", "distill", "labels"])
     parser.add_argument("model", nargs="?", default="fresh", help="a tic-tac-toe model folder (a champion, a pretrained imitator), or `fresh` for distill")
-    parser.add_argument("--positions", type=int, default=4000)
+    parser.add_argument("--positions", type=int, default=4000, help="teacher-game positions; 0: every reachable position")
     parser.add_argument("--steps", type=int, default=600)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--simulations", type=int, nargs="+", default=[200], help="search simulations (distill: the first)")
+    parser.add_argument("--prompt", choices=["board", "compact"], default="board", help="the game.prompt style the model reads")
+    parser.add_argument("--size", choices=sorted(SIZES), default="larger", help="the fresh tiny model for distill")
     args = parser.parse_args(argv)
     os.environ["HF_HUB_OFFLINE"] = "1"
     if args.command == "check":
-        result = check(args.model)
+        result = check(args.model, args.prompt)
     elif args.command == "labels":
         result = labels(args.positions, args.simulations)
     else:
-        result = distill(args.model, args.positions, args.steps, args.lr, args.simulations[0])
+        result = distill(args.model, args.positions, args.steps, args.lr, args.simulations[0], args.prompt, args.size)
     print(json.dumps(result, indent=1))
     return 0
 

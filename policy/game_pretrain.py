@@ -48,10 +48,14 @@ class GamePretrainResult:
 
 
 def position_prompt(game: Game, state: State, style: str) -> str:
-    """What a model is asked at `state`: the game's whole prompt ("full"), or the side and the board ("board")."""
+    """What a model is asked at `state`: the game's whole prompt ("full"), the side and the board ("board"), or the
+    side's name and the game's compact board ("compact")."""
     if style == "full":
         return game.prompt(state)
-    return f"You play {game.side_names[game.to_move(state)]}.\n{game.describe(state)}"
+    side = game.side_names[game.to_move(state)]
+    if style == "compact":
+        return f"{side}\n{game.compact(state)}"
+    return f"You play {side}.\n{game.describe(state)}"
 
 
 def teacher_positions(game: Game, count: int, seed: int, split: str = "train") -> list[State]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ANCHOR = "random"  # ratings are anchored at the random player (selfplay/ratings.py), so it must play
-PROMPTS = ("full", "board")
+PROMPTS = ("full", "board", "compact")
 CREDITS = ("playouts", "search")  # how game.reward scores a move that does not end the game
 
 
@@ -147,7 +147,8 @@ class GameSettings:
     options: dict[str, Any] = field(default_factory=dict)  # constructor options, e.g. answer_format, rows
     # full: the game's whole prompt (rules, side, board, move syntax, answer format), for models that read;
     # board: "You play X." and the board only, for the tiny model (the rules are 70% of the characters and
-    # the same in every prompt; it learns the game from its teacher, not from English).
+    # the same in every prompt; it learns the game from its teacher, not from English);
+    # compact: the side's name and the board in the game's fewest characters (tic-tac-toe: "X\n12X\n4O6\n789").
     prompt: str = "full"
     league: LeagueSettings = field(default_factory=LeagueSettings)
     reward: GameRewardSettings = field(default_factory=GameRewardSettings)

@@ -17,6 +17,7 @@ from env.games.search import SearchValues
 from env.games.tictactoe import Board
 from policy.char_tokenizer import build_char_tokenizer
 from policy.game_pretrain import position_prompt
+from selfplay.game_config import PROMPTS
 from selfplay.game_distill import best_move, distill
 from selfplay.game_rewards import PlayoutReward
 from selfplay.league import League
@@ -60,7 +61,7 @@ def settings(tmp_path, *extra):
     ("game.distill.steps=-1", "game.distill.steps must be >= 0, got -1"),
     ("game.eval.opponents=[greedy]", "game.eval.opponents must include 'random'"),
     ("game.league.latest_probability=2", "game.league.latest_probability must be in [0, 1], got 2.0"),
-    ("game.prompt=short", "game.prompt must be one of full, board; got 'short'"),
+    ("game.prompt=short", "game.prompt must be one of full, board, compact; got 'short'"),
     ("game.gate.lots=3", "game.gate.lots: unknown key"),
     ("game.eval.opponents=[random, perfec]", "game.eval.opponents: tictactoe has no player 'perfec'"),
     ("game.name=tictactoo", "unknown game 'tictactoo'; did you mean 'tictactoe'?"),
@@ -77,8 +78,8 @@ def test_config_errors_are_one_line_and_write_nothing(tmp_path, capsys, override
 def test_the_char_tokenizer_reads_every_character_of_the_game_prompts(name):
     game, tokenizer = get_game(name, answer_format="answer_line"), build_char_tokenizer()
     for opening in game.openings(20, seed=0):
-        for text in (position_prompt(game, opening.state, "board"), position_prompt(game, opening.state, "full"),
-                     game.demonstration(opening.state)):
+        prompts = [position_prompt(game, opening.state, style) for style in PROMPTS]
+        for text in (*prompts, game.demonstration(opening.state)):
             assert tokenizer.unk_token_id not in tokenizer(text)["input_ids"], text
 
 

@@ -216,6 +216,7 @@ def test_tictactoe_moves_turns_and_illegal_moves():
     with pytest.raises(AnswerError, match="not a cell number"):
         game.parse_move("nine")
     assert game.describe(state) == " O | 2 | 3\n---+---+---\n 4 | X | 6\n---+---+---\n 7 | 8 | 9"
+    assert game.compact(state) == "O23\n4X6\n789"
 
 
 def test_tictactoe_rotations_and_reflections_share_a_key():
@@ -294,6 +295,7 @@ def test_connect_four_discs_fall_and_full_columns_are_refused():
 def test_connect_four_board_size_is_configurable_and_checked():
     game = ConnectFour(rows=4, columns=5)
     assert game.describe(replay(game, [3])) == " 1 2 3 4 5\n . . . . .\n . . . . .\n . . . . .\n . . X . ."
+    assert game.compact(replay(game, [3, 3])) == "12345\n.....\n.....\n..O..\n..X.."
     assert "4 rows and 5 columns" in game.rules and game.max_moves == 20
     with pytest.raises(ValueError, match="columns"):
         ConnectFour(columns=12)

@@ -128,6 +128,12 @@ class ConnectFour(Game):
                 for row in reversed(range(self.rows))]
         return "\n".join([header] + rows)
 
+    def compact(self, state: Grid) -> str:
+        """The rows from the top, one character per cell, under the column numbers."""
+        header = "".join(str(column + 1) for column in range(self.columns))
+        rows = [state.cells[row * self.columns:(row + 1) * self.columns] for row in reversed(range(self.rows))]
+        return "\n".join([header] + rows)
+
     def render_move(self, move: int) -> str:
         return str(move)
 

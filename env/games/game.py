@@ -194,6 +194,12 @@ class Game:
         """The position as the side to move sees it (the board), without rules or instructions."""
         raise NotImplementedError(f"{type(self).__name__} must implement describe(state)")
 
+    def compact(self, state: State) -> str:
+        """The position in as few characters as a small model needs (`game.prompt: compact`); describe() unless a
+        game overrides it. A character-level model pays for every character of a prompt in compute and in
+        what its attention has to search."""
+        return self.describe(state)
+
     def render_move(self, move: Move) -> str:
         """A move as a model writes it; `parse_move(render_move(move)) == move`."""
         raise NotImplementedError(f"{type(self).__name__} must implement render_move(move)")

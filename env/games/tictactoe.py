@@ -111,6 +111,11 @@ class TicTacToe(Game):
         rows = [" " + " | ".join(shown[row * 3: row * 3 + 3]) for row in range(3)]
         return "\n---+---+---\n".join(rows)
 
+    def compact(self, state: Board) -> str:
+        """The grid as three rows of marks and empty-cell numbers: "12X\n4O6\n789" (11 characters, not 43)."""
+        shown = "".join(mark if mark != EMPTY else str(cell + 1) for cell, mark in enumerate(state.cells))
+        return "\n".join(shown[row * 3: row * 3 + 3] for row in range(3))
+
     def render_move(self, move: int) -> str:
         return str(move)
 
