@@ -13,7 +13,7 @@ under perfect play: "never loses to perfect play" means 0 avoidable losses.
 
 `distill` asks whether the model can learn perfect play at all, whatever the
 credit scheme: it fine-tunes MODEL_FOLDER (or, with `fresh`, a tiny model from
-scratch: `--size shipped` as configs/tictactoe.yaml, `larger` 4x it) with TRL's SFTTrainer on positions from
+scratch: `--size small` 64 x 2 layers, `medium` 96 x 3, `large` 128 x 4) with TRL's SFTTrainer on positions from
 teacher-vs-random games labelled with the best move by the rules-only search
 (env/games/search.py, `--simulations`, default 200), then runs `check`.
 
@@ -40,12 +40,13 @@ sys.path.insert(0, str(ROOT))
 from env.games.opponents import MinimaxPlayer  # noqa: E402
 from env.games.registry import get_game  # noqa: E402
 from env.games.search import SearchValues  # noqa: E402
-from selfplay.game_distill import best_move  # noqa: E402
+from selfplay.game_distill import best_move, best_moves  # noqa: E402
 
 GAME_OPTIONS = {"answer_format": "answer_line"}  # as configs/tictactoe.yaml
-SHIPPED_TINY = {"hidden_size": 64, "num_layers": 2, "num_heads": 2, "intermediate_size": 192, "max_length": 128}
-LARGER_TINY = {"hidden_size": 128, "num_layers": 4, "num_heads": 4, "intermediate_size": 384, "max_length": 128}
-SIZES = {"shipped": SHIPPED_TINY, "larger": LARGER_TINY}
+SMALL_TINY = {"hidden_size": 64, "num_layers": 2, "num_heads": 2, "intermediate_size": 192, "max_length": 128}
+LARGE_TINY = {"hidden_size": 128, "num_layers": 4, "num_heads": 4, "intermediate_size": 384, "max_length": 128}
+MEDIUM_TINY = {"hidden_size": 96, "num_layers": 3, "num_heads": 4, "intermediate_size": 288, "max_length": 128}
+SIZES = {"small": SMALL_TINY, "medium": MEDIUM_TINY, "large": LARGE_TINY}
 
 
 def check(model_folder: str, prompt: str = "board", games: int = 200, seed: int = 0) -> dict:
@@ -53,7 +54,7 @@ def check(model_folder: str, prompt: str = "board", games: int = 200, seed: int 
     from policy.config import PolicyConfig
     from policy.loader import load_policy
     from selfplay.game_play import ModelPlayer, play_games, start_at
-    from selfplay.league import score_against
+    from selfplay.league import avoidable_losses, score_against
 
     game = get_game("tictactoe", **GAME_OPTIONS)
     model = ModelPlayer("model", load_policy(PolicyConfig(model="tiny"), model=model_folder), prompt, 0.0, 12)
@@ -67,16 +68,9 @@ def check(model_folder: str, prompt: str = "board", games: int = 200, seed: int 
             matches = [(o, "model", opponent) for o in starts] + [(o, opponent, "model") for o in starts]
             records = play_games(game, matches, players, seed)
             score = score_against(records, "model")
-            score["avoidable_losses"] = sum(
-                record.points("model") == 0.0 and _value_for(game, judge, opening.state, 0 if first == "model" else 1) > 0
-                for (opening, first, _), record in zip(matches, records))
+            score["avoidable_losses"] = avoidable_losses(game, judge, [o.state for o, _, _ in matches], records, "model")
             results[f"{where} vs {opponent}"] = score
     return results
-
-
-def _value_for(game, judge: MinimaxPlayer, state, side: int) -> float:
-    value = judge.value(state)
-    return value if game.to_move(state) == side else 1.0 - value
 
 
 def labels(positions: int, simulations: list[int]) -> dict:
@@ -100,7 +94,7 @@ def labels(positions: int, simulations: list[int]) -> dict:
 
 
 def distill(source: str, positions: int, steps: int, learning_rate: float, simulations: int = 200,
-            prompt: str = "board", size: str = "larger") -> dict:
+            prompt: str = "board", size: str = "large", targets: str = "first") -> dict:
     """SFT on search-labelled positions, then `check`."""
     import datasets
 
@@ -115,9 +109,11 @@ def distill(source: str, positions: int, steps: int, learning_rate: float, simul
         policy = load_policy(PolicyConfig(model="tiny", tiny=TinyModelConfig(**SIZES[size])), model="tiny")
     else:
         policy = load_policy(PolicyConfig(model="tiny"), model=source)
+    states = all_positions(game) if positions == 0 else teacher_positions(game, positions, 0)
     rows = [{"prompt": policy.prompt_format.model_input(position_prompt(game, state, prompt)),
-             "completion": game.answer_format.render(game.render_move(best_move(game, search, state)))}
-            for state in (all_positions(game) if positions == 0 else teacher_positions(game, positions, 0))]
+             "completion": game.answer_format.render(game.render_move(move))}
+            for state in states
+            for move in (best_moves(game, search, state) if targets == "all" else [best_move(game, search, state)])]
     output = Path(tempfile.mkdtemp(prefix="selfplay-distill-"))
 
     class Never:  # train all `steps`: no early stop
@@ -129,7 +125,7 @@ def distill(source: str, positions: int, steps: int, learning_rate: float, simul
                                                                      check_every_steps=10**9), output, 1, Never())
     seconds = time.perf_counter() - started
     policy.save(output / "model")
-    result = {"positions": positions, "steps": steps, "sft_s": round(seconds, 1), **check(str(output / "model"), prompt)}
+    result = {"positions": positions, "rows": len(rows), "steps": steps, "sft_s": round(seconds, 1), **check(str(output / "model"), prompt)}
     shutil.rmtree(output, ignore_errors=True)
     return result
 
@@ -155,7 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--simulations", type=int, nargs="+", default=[200], help="search simulations (distill: the first)")
     parser.add_argument("--prompt", choices=["board", "compact"], default="board", help="the game.prompt style the model reads")
-    parser.add_argument("--size", choices=sorted(SIZES), default="larger", help="the fresh tiny model for distill")
+    parser.add_argument("--targets", choices=["first", "all"], default="first",
+                        help="each position's first best move, or a row for each of its equally best moves")
+    parser.add_argument("--size", choices=sorted(SIZES), default="large", help="the fresh tiny model for distill")
     args = parser.parse_args(argv)
     os.environ["HF_HUB_OFFLINE"] = "1"
     if args.command == "check":
@@ -163,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "labels":
         result = labels(args.positions, args.simulations)
     else:
-        result = distill(args.model, args.positions, args.steps, args.lr, args.simulations[0], args.prompt, args.size)
+        result = distill(args.model, args.positions, args.steps, args.lr, args.simulations[0], args.prompt, args.size, args.targets)
     print(json.dumps(result, indent=1))
     return 0
 

@@ -13,13 +13,16 @@ any model the loader reaches. Then, for each generation:
             opponents drawn by the league's rule (selfplay/league.py: itself
             with probability p, else an earlier champion or a reference
             player); the positions where it was to move are the training set
-  train     GRPO through TRL from the champion; each sampled move is scored
+  train     GRPO through TRL from the champion (with `gate.on_reject:
+            candidate`, from the latest candidate); each sampled move is scored
             by playing the game on from it, or with `reward.credit: search`
             by a tree search of the rules (selfplay/game_rewards.py); with
             `game.distill.steps` the champion first imitates that search's
-            best move at the positions (selfplay/game_distill.py)
+            best move at every position of the league games, both sides',
+            and of earlier generations' (selfplay/game_distill.py)
   evaluate  the candidate plays each reference opponent (random, greedy,
-            perfect, ...) from held-out openings, half with each colour
+            perfect, ...) from held-out openings, half with each colour,
+            and with `eval.start_games` from the game's first position
   gate      the candidate plays the champion, sampled moves from varied
             openings, each opening once with each colour, until
             `gate.games` decisive games (or `gate.max_games`); promoted when
@@ -62,9 +65,9 @@ from selfplay.config_loader import to_yaml
 from selfplay.console import output_console
 from selfplay.errors import CampaignError
 from selfplay.game_distill import distill
-from selfplay.game_play import ModelPlayer, play_games
+from selfplay.game_play import ModelPlayer, play_games, start_at
 from selfplay.game_rewards import PlayoutReward
-from selfplay.league import GenerationSummary, League, member_name, score_against
+from selfplay.league import GenerationSummary, League, avoidable_losses, member_name, score_against
 from selfplay.progress import CampaignProgress
 from selfplay.ratings import GameResult, alternate_colours, decide_match
 from selfplay.state import CONFIG_FILE, CampaignState
@@ -224,7 +227,8 @@ def _generation(campaign: GameCampaign) -> None:
     if decision["promoted"]:
         campaign.league.promote(member_name(generation), candidate)
         state.champion_generation, state.champion_folder = generation, candidate
-    state.parent_folder = state.champion_folder
+    kept = decision["promoted"] or campaign.config.game.gate.on_reject == "candidate"
+    state.parent_folder = candidate if kept else state.champion_folder
     _conclude(campaign, generation, decision["promoted"], decision)
     verdict = "[green]promoted[/green]" if decision["promoted"] else "[red]rejected[/red]"
     progress.say(f"generation {generation}: {verdict} ({decision['reason']})", soft_wrap=True)
@@ -251,7 +255,9 @@ def _select(campaign: GameCampaign, folder: Path) -> None:
         opponent = record.players[1] if record.players[0] == champion else record.players[0]
         for count in _turns_of(game, opening, record, champion):
             positions.append({"index": opening.index, "moves": list(record.moves[:count]), "opponent": opponent})
-    _save_json(folder / "positions.json", {"seed": seed, "positions": positions, "results": _results(records)})
+    games = [{"index": opening.index, "moves": list(record.moves)} for (opening, _, _), record in zip(matches, records)]
+    _save_json(folder / "positions.json", {"seed": seed, "positions": positions, "games": games,
+                                           "results": _results(records)})
 
 
 def _train(campaign: GameCampaign, folder: Path) -> None:
@@ -267,7 +273,7 @@ def _train(campaign: GameCampaign, folder: Path) -> None:
                  for p in selection["positions"]]
     if not positions:
         raise CampaignError(f"generation {state.generation}: the champion had no position to move in; raise game.league.num_games")
-    policy = load_policy(config.policy, model=state.champion_folder)
+    policy = load_policy(config.policy, model=state.parent_folder or state.champion_folder)  # see gate.on_reject
     settings = config.game.reward
     seed = config.seed * 100_003 + state.generation
     continuation = campaign.league.champion if settings.continuation == "champion" else settings.continuation
@@ -276,7 +282,7 @@ def _train(campaign: GameCampaign, folder: Path) -> None:
     players = {} if settings.credit == "search" else _players(campaign, names, settings.temperature, seed)
     reward = PlayoutReward(game, positions, players, continuation, settings.num_playouts, settings.illegal_reward, seed,
                            settings.credit, settings.search_simulations)
-    distilled = _distill(campaign, policy, positions, reward, folder, seed)
+    distilled = _distill(campaign, policy, reward, folder, seed)
     rows = [{"prompt": policy.prompt_format.model_input(position_prompt(game, s, config.game.prompt)), "position": i}
             for i, (s, _) in enumerate(positions)]
     trainer_dir = folder / "trainer"
@@ -296,50 +302,73 @@ def _train(campaign: GameCampaign, folder: Path) -> None:
     shutil.rmtree(trainer_dir, ignore_errors=True)  # the candidate folder replaces the checkpoints
 
 
-def _distill(campaign: GameCampaign, policy: Any, positions: Sequence[tuple[Any, str]], reward: PlayoutReward,
-             folder: Path, seed: int) -> int:
+def _distill(campaign: GameCampaign, policy: Any, reward: PlayoutReward, folder: Path, seed: int) -> int:
     """`game.distill`: the champion first imitates the search's best move at its positions (0 when off)."""
     config, game = campaign.config, campaign.game
     if not config.game.distill.steps:
         return 0
     values = reward.search or SearchValues(game, config.game.reward.search_simulations, seed)  # one cache for both
-    states = [state for state, _ in positions] + _replayed(campaign, config.game.distill.replay_generations)
+    current, replayed = campaign.state.generation, config.game.distill.replay_generations
+    states = [game.initial_state(random.Random(f"distill:{seed}"))]  # the game's first position: no opening is it
+    states += [state for generation in range(max(1, current - replayed), current + 1)
+               for state in _game_positions(game, _load_json(campaign.folder(generation) / "positions.json", {}))]
+    if config.game.distill.symmetries:
+        states = [image for state in states for image in game.symmetries(state)]
     distinct = list(dict.fromkeys(states))  # each position once: rare ones count as much as the opening's
     return distill(policy, game, distinct, config.game.prompt, config.game.distill, values, folder / "distill", seed)
 
 
-def _replayed(campaign: GameCampaign, generations: int) -> list[Any]:
-    """The positions the champion met in the `generations` generations before this one (their positions.json)."""
-    states, current = [], campaign.state.generation
-    for generation in range(max(1, current - generations), current):
-        selection = _load_json(campaign.folder(generation) / "positions.json", None)
-        if selection is not None:
-            states += [campaign.game.replay(campaign.game.opening(selection["seed"], p["index"]), p["moves"])
-                       for p in selection["positions"]]
+def _game_positions(game: Game, selection: dict[str, Any]) -> list[Any]:
+    """Every position of a generation's league games, whoever was to move: the search labels either side's move,
+    and the champion plays both colours."""
+    if "games" not in selection:  # a run folder from before the games were saved: the champion's positions
+        return [game.replay(game.opening(selection["seed"], p["index"]), p["moves"]) for p in selection.get("positions", [])]
+    states = []
+    for played in selection["games"]:
+        state = game.opening(selection["seed"], played["index"]).state
+        for move in played["moves"]:
+            states.append(state)
+            state = game.apply(state, game.parse_move(move))
+        states.append(state)  # where an illegal move ended it, if one did (distill skips finished games)
     return states
 
 
 def _evaluate(campaign: GameCampaign, model_folder: str, name: str, folder: Path) -> None:
-    """`name` (the model in `model_folder`) against each reference opponent from held-out openings, both colours."""
+    """`name` (the model in `model_folder`) against each reference opponent, both colours: from held-out openings,
+    and with `game.eval.start_games` from the game's first position too (as "OPPONENT from start")."""
     config, game = campaign.config, campaign.game
     settings = config.game.eval
     player = ModelPlayer(name, _model(campaign, model_folder), config.game.prompt, settings.temperature,
                          config.train.max_completion_length)
     openings = game.openings((settings.games + 1) // 2, config.seed, split="eval")
-    matches = [(opening, *pair) for opening in openings
-               for pair in alternate_colours(name, "opponent", 2)][: settings.games]
+    first = [start_at(game, game.initial_state(random.Random(f"start:{config.seed}:{index}")), index)
+             for index in range((settings.start_games + 1) // 2)]  # the same empty board, or Nim's drawn heaps
+    starts = {"": _both_colours(openings, name, settings.games), " from start": _both_colours(first, name, settings.start_games)}
     results, scores, moves, illegal = [], {}, 0, 0
     for opponent in settings.opponents:
         players = {name: player, opponent: game.player(opponent, seed=f"eval:{config.seed}")}
-        named = [(o, opponent if a == "opponent" else a, opponent if b == "opponent" else b) for o, a, b in matches]
-        records = play_games(game, named, players, config.seed)
-        scores[opponent] = score_against(records, name)
-        results += _results(records)
-        for (opening, _, _), record in zip(named, records):
-            moves += len(_turns_of(game, opening, record, name))
-            illegal += record.illegal is not None and record.players[record.illegal.side] == name
+        for suffix, matches in starts.items():
+            if not matches:
+                continue
+            named = [(o, opponent if a == "opponent" else a, opponent if b == "opponent" else b) for o, a, b in matches]
+            records = play_games(game, named, players, config.seed)
+            scores[opponent + suffix] = score = score_against(records, name)
+            if hasattr(players[opponent], "value"):  # a perfect player (Game.reference_players): losses it can blame
+                score["avoidable_losses"] = avoidable_losses(game, players[opponent], [o.state for o, _, _ in named],
+                                                             records, name)
+            results += _results(records)
+            for (opening, _, _), record in zip(named, records):
+                moves += len(_turns_of(game, opening, record, name))
+                illegal += record.illegal is not None and record.players[record.illegal.side] == name
     _save_json(folder / "eval.json", {"player": name, "vs": scores, "results": results,
                                       "illegal_rate": round(illegal / max(moves, 1), 4)})
+
+
+def _both_colours(openings: Sequence[Any], name: str, games: int) -> list[tuple[Any, str, str]]:
+    """`games` matches of `name` and "opponent", cycling through `openings`, each opening with either colour."""
+    pairs = alternate_colours(name, "opponent", 2)
+    cycle = [(opening, *pair) for opening in openings for pair in pairs]
+    return [cycle[index % len(cycle)] for index in range(games)] if cycle else []
 
 
 def _gate(campaign: GameCampaign, folder: Path) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 
 ANCHOR = "random"  # ratings are anchored at the random player (selfplay/ratings.py), so it must play
 PROMPTS = ("full", "board", "compact")
+ON_REJECT = ("champion", "candidate")
 CREDITS = ("playouts", "search")  # how game.reward scores a move that does not end the game
 
 
@@ -88,9 +89,15 @@ class GameGateSettings:
     min_win_rate: float = 0.55  # share of the decisive games the candidate must win
     temperature: float = 0.7  # sampled moves from varied openings, so the games are not copies of each other
     batch_games: int = 200  # games played at once (one batched generate per ply); the match stops between batches
+    # What the next generation trains from after a rejection: "champion" drops the rejected training;
+    # "candidate" keeps training it, as AlphaGo Zero optimised one network throughout and gated only which
+    # one plays the league games (and is the campaign's champion).
+    on_reject: str = "champion"
 
     def __post_init__(self):
         _at_least("game.gate.games", self.games, 1)
+        if self.on_reject not in ON_REJECT:
+            raise ValueError(f"game.gate.on_reject must be one of {', '.join(ON_REJECT)}; got {self.on_reject!r}")
         _at_least("game.gate.batch_games", self.batch_games, 2)
         if self.max_games < self.games:
             raise ValueError(f"game.gate.max_games ({self.max_games}) must be >= game.gate.games ({self.games})")
@@ -106,6 +113,9 @@ class GameEvalSettings:
 
     opponents: list[str] = field(default_factory=lambda: ["random", "greedy", "perfect"])
     games: int = 100  # per opponent, half with each colour
+    # Games per opponent from the game's first position (the empty board), half with each colour, besides the
+    # held-out openings: the game as a person plays it. A random opening can leave a side lost or a win out of reach.
+    start_games: int = 0
     temperature: float = 0.0  # 0: the model's greedy move, as a person playing it would meet it
 
     def __post_init__(self):
@@ -113,13 +123,15 @@ class GameEvalSettings:
             raise ValueError(f"game.eval.opponents must include {ANCHOR!r}, the player ratings are anchored at; "
                              f"got {self.opponents}")
         _at_least("game.eval.games", self.games, 2)
+        _at_least("game.eval.start_games", self.start_games, 0)
         if self.temperature < 0:
             raise ValueError(f"game.eval.temperature must be >= 0, got {self.temperature}")
 
 
 @dataclass(frozen=True)
 class GameDistillSettings:
-    """Before GRPO, fine-tune the champion on the search's best move at its selected positions (selfplay/game_distill.py).
+    """Before GRPO, fine-tune the champion on the search's best move at the positions of its league games, both
+    sides' (selfplay/game_distill.py).
 
     AlphaGo Zero's policy learns the move its tree search prefers. Here the search is the rules-only one of
     `reward.credit: search` (`reward.search_simulations` each), and the champion imitates its choice with
@@ -129,9 +141,12 @@ class GameDistillSettings:
     steps: int = 0  # optimizer steps of supervised fine-tuning a generation; 0: off
     learning_rate: float = 1.0e-3
     batch_size: int = 64  # positions per optimizer step
-    # A replay buffer, as AlphaGo Zero trained on its last 500,000 games: the positions the champion met in
-    # this many earlier generations join this generation's (each distinct position once). 0: this one only.
+    # A replay buffer, as AlphaGo Zero trained on its last 500,000 games: the positions of this many earlier
+    # generations' league games join this generation's (each distinct position once). 0: this one only.
     replay_generations: int = 0
+    # Train on every symmetric image of each position too (Game.symmetries: tic-tac-toe's 8, Connect Four's
+    # mirror), as AlphaGo Zero did: positions the league has not reached yet are covered by their twins.
+    symmetries: bool = True
 
     def __post_init__(self):
         _at_least("game.distill.steps", self.steps, 0)

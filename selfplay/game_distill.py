@@ -2,8 +2,9 @@
 
 AlphaGo Zero trains its policy toward the moves of its own tree search. A
 game campaign with `game.distill.steps` > 0 does the same before GRPO: each
-distinct position the champion met in the generation's league games (and in
-`game.distill.replay_generations` earlier ones) is labelled with
+distinct position of the generation's league games, whichever side was to
+move (and of `game.distill.replay_generations` earlier generations' games),
+and the game's first position, is labelled with
 the legal move of highest search value (env/games/search.py: a win at once
 scores 1; otherwise the searched value of the position after the move, for
 the mover), and the champion is fine-tuned on those moves with TRL's
@@ -27,14 +28,18 @@ from selfplay.game_config import GameDistillSettings
 
 def best_move(game: Game, values: SearchValues, state: State) -> Move:
     """The legal move with the highest value for the side to move (the first of equals, in legal-move order)."""
-    mover, best, best_value = game.to_move(state), None, -1.0
+    return best_moves(game, values, state)[0]
+
+
+def best_moves(game: Game, values: SearchValues, state: State) -> list[Move]:
+    """Every legal move of the highest value for the side to move, in legal-move order."""
+    mover, scored = game.to_move(state), {}
     for move in game.legal_moves(state):
         after = game.apply(state, move)
         outcome = game.outcome(after)
-        value = outcome.points(mover) if outcome is not None else values(after, mover)
-        if value > best_value:
-            best, best_value = move, value
-    return best
+        scored[move] = outcome.points(mover) if outcome is not None else values(after, mover)
+    best = max(scored.values())
+    return [move for move, value in scored.items() if value == best]
 
 
 def distill(policy: Any, game: Game, states: Sequence[State], prompt: str, settings: GameDistillSettings,

@@ -133,6 +133,18 @@ def score_against(records: Sequence[GameRecord], player: str) -> dict[str, float
             "score": round(sum(points) / len(points), 4) if points else 0.0, "illegal": illegal}
 
 
+def avoidable_losses(game: Any, judge: Any, starts: Sequence[Any], records: Sequence[GameRecord], player: str) -> int:
+    """`player`'s losses from an opening it was not already lost in under perfect play (`judge.value`, the points of
+    the side to move): a random opening of a few moves can leave a side lost, and losing it then is no fault."""
+    lost = 0
+    for start, record in zip(starts, records):
+        side = record.players.index(player)
+        value = judge.value(start)
+        not_lost = (value if game.to_move(start) == side else 1.0 - value) > 0.0
+        lost += not_lost and record.points(player) == 0.0
+    return lost
+
+
 def _score(result: dict[str, float] | None) -> str:
     if not result:
         return "-"

@@ -12,6 +12,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from env.games import get_game
+from env.games.game import play_game
 from env.games.registry import BUILTINS
 from env.games.search import SearchValues
 from env.games.tictactoe import Board
@@ -20,7 +21,8 @@ from policy.game_pretrain import position_prompt
 from selfplay.game_config import PROMPTS
 from selfplay.game_distill import best_move, distill
 from selfplay.game_rewards import PlayoutReward
-from selfplay.league import League
+from selfplay.game_play import start_at
+from selfplay.league import League, avoidable_losses
 from selfplay.state import CampaignState
 
 from cli_runner import run_cli
@@ -43,6 +45,7 @@ FAST = [
     "game.gate.max_games=20",
     "game.gate.batch_games=10",
     "game.eval.games=6",
+    "game.eval.start_games=2",
     "game.distill.steps=5",
     "game.distill.replay_generations=1",
 ]
@@ -62,6 +65,8 @@ def settings(tmp_path, *extra):
     ("game.eval.opponents=[greedy]", "game.eval.opponents must include 'random'"),
     ("game.league.latest_probability=2", "game.league.latest_probability must be in [0, 1], got 2.0"),
     ("game.prompt=short", "game.prompt must be one of full, board, compact; got 'short'"),
+    ("game.gate.on_reject=latest", "game.gate.on_reject must be one of champion, candidate; got 'latest'"),
+    ("game.eval.start_games=-2", "game.eval.start_games must be >= 0, got -2"),
     ("game.gate.lots=3", "game.gate.lots: unknown key"),
     ("game.eval.opponents=[random, perfec]", "game.eval.opponents: tictactoe has no player 'perfec'"),
     ("game.name=tictactoo", "unknown game 'tictactoo'; did you mean 'tictactoe'?"),
@@ -81,6 +86,21 @@ def test_the_char_tokenizer_reads_every_character_of_the_game_prompts(name):
         prompts = [position_prompt(game, opening.state, style) for style in PROMPTS]
         for text in (*prompts, game.demonstration(opening.state)):
             assert tokenizer.unk_token_id not in tokenizer(text)["input_ids"], text
+
+
+def test_avoidable_losses_count_only_openings_the_loser_could_have_held():
+    game = get_game("tictactoe")
+    judge = game.player("perfect")
+    holdable, hopeless = Board("X........"), Board("XX.XOO...")  # O to move: a draw to hold / two threats
+    assert judge.value(holdable) == 0.5 and judge.value(hopeless) == 0.0
+
+    def last_cell(state):  # never blocks
+        return game.legal_moves(state)[-1]
+
+    starts = [holdable, hopeless]
+    records = [play_game(game, start_at(game, s), [judge, last_cell], names=["perfect", "model"]) for s in starts]
+    assert [record.points("model") for record in records] == [0.0, 0.0]
+    assert avoidable_losses(game, judge, starts, records, "model") == 1
 
 
 def test_league_opponent_is_the_latest_champion_with_p_else_uniform_over_the_rest():
@@ -138,7 +158,10 @@ def test_campaign_records_ratings_and_games_in_mlflow(campaign):
         for name in ("rating", "games", "wins", "draws", "losses", "illegal_rate",
                      "vs/random/score", "vs/greedy/score", "vs/perfect/score"):
             assert name in metrics, name
-        assert metrics["games"] == 18 and metrics["wins"] + metrics["draws"] + metrics["losses"] == 18
+        assert metrics["games"] == 3 * (6 + 2) and metrics["wins"] + metrics["draws"] + metrics["losses"] == 24
+        assert metrics["vs/random from start/games"] == 2
+        for where in ("perfect", "perfect from start"):
+            assert 0 <= metrics[f"vs/{where}/avoidable_losses"] <= metrics[f"vs/{where}/losses"]
     trained = children[1].data.metrics
     assert "rewards/game_outcome/mean" in trained and "train/illegal_rate" in trained
     assert trained["gate/wins"] + trained["gate/losses"] + trained["gate/draws"] == trained["gate/games"]

@@ -227,6 +227,19 @@ def test_tictactoe_rotations_and_reflections_share_a_key():
     assert game.key(Board("XO.......")) == game.key(Board("X..O....."))  # mirrored in the diagonal
 
 
+def test_symmetries_list_each_equivalent_position_once_itself_first():
+    game = TicTacToe()
+    corner = Board("X........")
+    assert game.symmetries(corner)[0] == corner
+    assert {b.cells for b in game.symmetries(corner)} == {"X........", "..X......", "......X..", "........X"}
+    assert game.symmetries(Board("....X....")) == [Board("....X....")]
+    assert len(game.symmetries(Board("XO.....X."))) == 8
+    four = ConnectFour(rows=4, columns=5)
+    state = replay(four, [1, 3])
+    assert [four.compact(image).splitlines()[-1] for image in four.symmetries(state)] == ["X.O..", "..O.X"]
+    assert four.symmetries(replay(four, [3])) == [replay(four, [3])]
+
+
 def test_tictactoe_greedy_and_perfect_block_the_teacher_never_does():
     game = TicTacToe()
     threatened = Board("X.." "OO." "..X")  # X to move; O threatens cell 6
@@ -468,14 +481,14 @@ def test_envs_check_passes_the_builtin_games(capsys):
     exit_code, out, err = run_cli(capsys, "envs", "check", *GAMES, "-n", "10")
     assert exit_code == 0, out + err
     for name in GAMES:
-        assert f"{name}: 12/12 checks passed ok" in out
+        assert f"{name}: 13/13 checks passed ok" in out
 
 
 def test_envs_sample_and_check_a_game_by_reference(capsys):
     exit_code, out, _ = run_cli(capsys, "envs", "sample", "game_refs:Race", "-n", "2")
     assert exit_code == 0 and out.count("The counter is at") == 2
     exit_code, out, _ = run_cli(capsys, "envs", "check", "game_refs:Race")
-    assert exit_code == 0 and "game_refs:Race: 12/12 checks passed ok" in out
+    assert exit_code == 0 and "game_refs:Race: 13/13 checks passed ok" in out
 
 
 @pytest.mark.parametrize("reference, failing_check", [

@@ -96,6 +96,19 @@ def _over_exactly_without_legal_moves(game: Game, seed: int, count: int) -> str 
     return None
 
 
+def _symmetries_are_equivalent(game: Game, seed: int, count: int) -> str | None:
+    """symmetric positions share the key, the side to move and the number of legal moves"""
+    for state in _positions(game, seed, count):
+        images = game.symmetries(state)
+        if not images or images[0] != state:
+            return f"symmetries(state) must start with the state itself at {game.describe(state)!r}"
+        for image in images:
+            same = (game.key(image), game.to_move(image), len(game.legal_moves(image)))
+            if same != (game.key(state), game.to_move(state), len(game.legal_moves(state))):
+                return f"{game.describe(image)!r} is listed as a symmetry of {game.describe(state)!r} but differs"
+    return None
+
+
 def _legal_moves_are_legal(game: Game, seed: int, count: int) -> str | None:
     """legal moves are accepted and apply; moves legal elsewhere but not here are refused"""
     positions = [state for state in _positions(game, seed, count) if game.outcome(state) is None]
@@ -230,6 +243,7 @@ CHECKS: list[Callable[[Game, int, int], str | None]] = [
     _splits_disjoint,
     _games_end_within_the_bound,
     _over_exactly_without_legal_moves,
+    _symmetries_are_equivalent,
     _legal_moves_are_legal,
     _moves_round_trip,
     _garbage_is_refused,

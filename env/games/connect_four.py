@@ -121,6 +121,11 @@ class ConnectFour(Game):
         rows = [state.cells[row * self.columns:(row + 1) * self.columns] for row in range(self.rows)]
         return min("/".join(rows), "/".join(row[::-1] for row in rows))
 
+    def symmetries(self, state: Grid) -> list[Grid]:
+        rows = [state.cells[row * self.columns:(row + 1) * self.columns] for row in range(self.rows)]
+        mirrored = Grid("".join(row[::-1] for row in rows), state.to_move, state.winner)
+        return [state] if mirrored == state else [state, mirrored]
+
     # -- text -------------------------------------------------------------------
     def describe(self, state: Grid) -> str:
         header = " " + " ".join(str(column + 1) for column in range(self.columns))

@@ -222,6 +222,12 @@ class Game:
         """Canonical form of a position; equivalent positions (e.g. mirror images) share it. Splits go by it."""
         return repr(state)
 
+    def symmetries(self, state: State) -> list[State]:
+        """The distinct positions equivalent to `state` (itself first): its rotations and mirror images. They share
+        its key, so its split, and a move's value carries over to its image; search distillation trains on all of
+        them, as AlphaGo Zero augmented its data with the board's 8 symmetries. Default: none but itself."""
+        return [state]
+
     def teacher_move(self, state: State) -> Move:
         """The move the pretraining teacher demonstrates; override to give it a habit (see `teacher_errors`)."""
         return self.legal_moves(state)[0]

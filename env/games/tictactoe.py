@@ -105,6 +105,9 @@ class TicTacToe(Game):
     def key(self, state: Board) -> str:
         return min("".join(state.cells[i] for i in symmetry) for symmetry in SYMMETRIES)
 
+    def symmetries(self, state: Board) -> list[Board]:
+        return list(dict.fromkeys(Board("".join(state.cells[i] for i in symmetry)) for symmetry in SYMMETRIES))
+
     # -- text -------------------------------------------------------------------
     def describe(self, state: Board) -> str:
         shown = [mark if mark != EMPTY else str(cell + 1) for cell, mark in enumerate(state.cells)]
