@@ -94,7 +94,7 @@ def labels(positions: int, simulations: list[int]) -> dict:
 
 
 def distill(source: str, positions: int, steps: int, learning_rate: float, simulations: int = 200,
-            prompt: str = "board", size: str = "large", targets: str = "first") -> dict:
+            prompt: str = "board", size: str = "large", targets: str = "first", batch_size: int = 64) -> dict:
     """SFT on search-labelled positions, then `check`."""
     import datasets
 
@@ -121,11 +121,11 @@ def distill(source: str, positions: int, steps: int, learning_rate: float, simul
             return False
 
     started = time.perf_counter()
-    _train(policy, datasets.Dataset.from_list(rows), PretrainConfig(max_steps=steps, batch_size=64, learning_rate=learning_rate,
+    _train(policy, datasets.Dataset.from_list(rows), PretrainConfig(max_steps=steps, batch_size=batch_size, learning_rate=learning_rate,
                                                                      check_every_steps=10**9), output, 1, Never())
     seconds = time.perf_counter() - started
     policy.save(output / "model")
-    result = {"positions": positions, "rows": len(rows), "steps": steps, "sft_s": round(seconds, 1), **check(str(output / "model"), prompt)}
+    result = {"positions": positions, "rows": len(rows), "steps": steps, "batch_size": batch_size, "sft_s": round(seconds, 1), **check(str(output / "model"), prompt)}
     shutil.rmtree(output, ignore_errors=True)
     return result
 
@@ -148,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("model", nargs="?", default="fresh", help="a tic-tac-toe model folder (a champion, a pretrained imitator), or `fresh` for distill")
     parser.add_argument("--positions", type=int, default=4000, help="teacher-game positions; 0: every reachable position")
     parser.add_argument("--steps", type=int, default=600)
+    parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--simulations", type=int, nargs="+", default=[200], help="search simulations (distill: the first)")
     parser.add_argument("--prompt", choices=["board", "compact"], default="board", help="the game.prompt style the model reads")
@@ -161,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "labels":
         result = labels(args.positions, args.simulations)
     else:
-        result = distill(args.model, args.positions, args.steps, args.lr, args.simulations[0], args.prompt, args.size, args.targets)
+        result = distill(args.model, args.positions, args.steps, args.lr, args.simulations[0], args.prompt, args.size, args.targets,
+                         args.batch_size)
     print(json.dumps(result, indent=1))
     return 0
 

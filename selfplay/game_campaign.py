@@ -315,7 +315,8 @@ def _distill(campaign: GameCampaign, policy: Any, reward: PlayoutReward, folder:
     if config.game.distill.symmetries:
         states = [image for state in states for image in game.symmetries(state)]
     distinct = list(dict.fromkeys(states))  # each position once: rare ones count as much as the opening's
-    return distill(policy, game, distinct, config.game.prompt, config.game.distill, values, folder / "distill", seed)
+    return distill(policy, game, distinct, config.game.prompt, config.game.distill, values, folder / "distill", seed,
+                   current)
 
 
 def _game_positions(game: Game, selection: dict[str, Any]) -> list[Any]:

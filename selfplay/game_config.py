@@ -140,6 +140,10 @@ class GameDistillSettings:
 
     steps: int = 0  # optimizer steps of supervised fine-tuning a generation; 0: off
     learning_rate: float = 1.0e-3
+    # Generation g distills at learning_rate * learning_rate_decay ** (g - 1): one network trained across the
+    # campaign is annealed as AlphaGo Zero's was (its rate fell 10x twice), so what early generations fitted
+    # is refined, not shaken loose, by later ones. 1: the same rate every generation.
+    learning_rate_decay: float = 1.0
     batch_size: int = 64  # positions per optimizer step
     # A replay buffer, as AlphaGo Zero trained on its last 500,000 games: the positions of this many earlier
     # generations' league games join this generation's (each distinct position once). 0: this one only.
@@ -154,6 +158,8 @@ class GameDistillSettings:
         _at_least("game.distill.batch_size", self.batch_size, 1)
         if not 0 < self.learning_rate < 1:
             raise ValueError(f"game.distill.learning_rate must be in (0, 1), got {self.learning_rate}")
+        if not 0 < self.learning_rate_decay <= 1:
+            raise ValueError(f"game.distill.learning_rate_decay must be in (0, 1], got {self.learning_rate_decay}")
 
 
 @dataclass(frozen=True)

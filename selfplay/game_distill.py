@@ -43,8 +43,9 @@ def best_moves(game: Game, values: SearchValues, state: State) -> list[Move]:
 
 
 def distill(policy: Any, game: Game, states: Sequence[State], prompt: str, settings: GameDistillSettings,
-            values: SearchValues, output_dir: Path, seed: int) -> int:
-    """Fine-tune `policy` in place on the search's best move at each state; returns the examples trained on."""
+            values: SearchValues, output_dir: Path, seed: int, generation: int = 1) -> int:
+    """Fine-tune `policy` in place on the search's best move at each state, at generation `generation`'s
+    learning rate (`settings.learning_rate_decay`); returns the examples trained on."""
     import datasets
     from trl import SFTTrainer
 
@@ -53,10 +54,12 @@ def distill(policy: Any, game: Game, states: Sequence[State], prompt: str, setti
     rows = [{"prompt": policy.prompt_format.model_input(position_prompt(game, state, prompt)),
              "completion": game.answer_format.render(game.render_move(best_move(game, values, state)))}
             for state in states if game.outcome(state) is None]
-    as_sft = ExpertIterationSettings(max_steps=settings.steps, learning_rate=settings.learning_rate,
+    learning_rate = settings.learning_rate * settings.learning_rate_decay ** (generation - 1)
+    as_sft = ExpertIterationSettings(max_steps=settings.steps, learning_rate=learning_rate,
                                      batch_size=settings.batch_size)
-    trainer = SFTTrainer(model=policy.model, args=sft_config(as_sft, str(output_dir), seed, policy.max_length),
-                         train_dataset=datasets.Dataset.from_list(rows), processing_class=policy.tokenizer)
+    arguments = sft_config(as_sft, str(output_dir), seed, policy.max_length, schedule="cosine")  # fit, then settle
+    trainer = SFTTrainer(model=policy.model, args=arguments, train_dataset=datasets.Dataset.from_list(rows),
+                         processing_class=policy.tokenizer)
     trainer.train()
     policy.model = trainer.model
     shutil.rmtree(output_dir, ignore_errors=True)

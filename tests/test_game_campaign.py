@@ -67,6 +67,7 @@ def settings(tmp_path, *extra):
     ("game.prompt=short", "game.prompt must be one of full, board, compact; got 'short'"),
     ("game.gate.on_reject=latest", "game.gate.on_reject must be one of champion, candidate; got 'latest'"),
     ("game.eval.start_games=-2", "game.eval.start_games must be >= 0, got -2"),
+    ("game.distill.learning_rate_decay=0", "game.distill.learning_rate_decay must be in (0, 1], got 0"),
     ("game.gate.lots=3", "game.gate.lots: unknown key"),
     ("game.eval.opponents=[random, perfec]", "game.eval.opponents: tictactoe has no player 'perfec'"),
     ("game.name=tictactoo", "unknown game 'tictactoo'; did you mean 'tictactoe'?"),
@@ -210,17 +211,25 @@ def test_play_reads_piped_moves_and_explains_illegal_ones(campaign, capsys, monk
 
 
 @pytest.mark.slow
-def test_distillation_replays_the_positions_of_earlier_generations(campaign):
+def test_distillation_trains_on_both_sides_positions_their_symmetries_and_earlier_generations(campaign):
     run_dir, _, _ = campaign
     game = get_game("tictactoe", answer_format="answer_line")
 
     def positions(generation):
+        """Every position of the generation's league games, whoever was to move, and its symmetric images."""
         selection = json.loads((run_dir / "generations" / f"{generation:04d}" / "positions.json").read_text())
-        return {game.replay(game.opening(selection["seed"], p["index"]), p["moves"]) for p in selection["positions"]}
+        states = set()
+        for played in selection["games"]:
+            opening = game.opening(selection["seed"], played["index"])
+            states |= {game.replay(opening, played["moves"][:count]) for count in range(len(played["moves"]) + 1)}
+        return {image for state in states if game.outcome(state) is None for image in game.symmetries(state)}
 
+    first_position = {game.initial_state(None)}
     distilled = [json.loads((run_dir / "generations" / f"{g:04d}" / "train.json").read_text())["distilled"] for g in (1, 2)]
-    assert distilled[0] == len(positions(1))  # nothing earlier to replay; each distinct position once
-    assert distilled[1] == len(positions(1) | positions(2)) > len(positions(2))  # replay_generations=1: gen 1's too
+    assert distilled[0] == len(positions(1) | first_position)
+    assert distilled[1] == len(positions(1) | positions(2) | first_position) > len(positions(2))  # replay: gen 1's too
+    champion_to_move = json.loads((run_dir / "generations" / "0001" / "positions.json").read_text())["positions"]
+    assert distilled[0] > 2 * len(champion_to_move) > 0  # both sides, and the images
 
 
 def test_play_refuses_a_folder_that_is_not_a_game_campaign(tmp_path, capsys):
@@ -257,11 +266,11 @@ def test_distillation_makes_the_champion_play_the_search_move(campaign, tmp_path
     policy = load_policy(PolicyConfig(model="tiny"), model=CampaignState.load(run_dir).champion_folder)
 
     def agreement() -> float:
-        replies = ModelPlayer("champion", policy, "board", 0.0, 12).completions(game, positions, seed=0)
+        replies = ModelPlayer("champion", policy, "compact", 0.0, 12).completions(game, positions, seed=0)
         return sum(game.read_move(s, r).move == label for s, r, label in zip(positions, replies, labels)) / len(positions)
 
     before = agreement()
-    trained = distill(policy, game, positions, "board", GameDistillSettings(steps=80, learning_rate=3e-3, batch_size=32),
+    trained = distill(policy, game, positions, "compact", GameDistillSettings(steps=120, learning_rate=3e-3, batch_size=32),
                       values, tmp_path / "distill", seed=0)
     assert trained == 64
     assert agreement() >= before + 0.25, before
