@@ -16,9 +16,9 @@ promotion (random = 0; Elo compares generations within one run, reference
 opponents compare runs), and generation 0 against the champion versus every
 reference opponent (points per game, win 1, draw 0.5, over the config's
 held-out openings, greedy), with the issue's targets checked: tic-tac-toe's
-champion never loses to perfect play (from an opening it was not already
-lost in: a random opening of 1-4 moves can leave a side lost) and beats
-random in >= 95% of games;
+champion never loses to perfect play (from the empty board, or from an
+opening it was not already lost in: a random opening of 1-4 moves can leave
+a side lost) and beats random in >= 95% of games from the empty board;
 the second game's champion beats greedy in >= 90% and its Elo rises at every
 promotion. The section `games` of benchmarks/RESULTS.md is rewritten.
 """
@@ -95,9 +95,15 @@ def targets(summary: dict) -> str:
     """The issue's targets for this run, met or not, with the figure behind each."""
     vs = summary["champion"]
     if summary["kind"] in ("tictactoe", "contrast"):
-        losses = vs["perfect"]["avoidable_losses"]  # openings of random moves can leave a side lost
-        return (f"{losses} avoidable losses to perfect of {vs['perfect']['games']} ({'met' if losses == 0 else 'not met'}); "
-                f"wins vs random {_win_share(vs, 'random'):.2f} ({'met' if _win_share(vs, 'random') >= 0.95 else 'not met'})")
+        # Openings of random moves can leave a side lost: losses count where the opening was not. Wins against
+        # random count from the empty board, the game as played (minimax with random tie-breaks wins 0.82 of
+        # those and 0.87 from openings: 0.95 asks for the lines a random player loses, not only perfect play).
+        where = [key for key in ("perfect", "perfect from start") if key in vs]
+        losses = sum(vs[key]["avoidable_losses"] for key in where)
+        games = sum(vs[key]["games"] for key in where)
+        random = "random from start" if "random from start" in vs else "random"
+        return (f"{losses} avoidable losses to perfect of {games} ({'met' if losses == 0 else 'not met'}); "
+                f"wins vs {random} {_win_share(vs, random):.2f} ({'met' if _win_share(vs, random) >= 0.95 else 'not met'})")
     greedy = _win_share(vs, "greedy")
     return (f"wins vs greedy {greedy:.2f} ({'met' if greedy >= 0.9 else 'not met'}); "
             f"Elo rising at every promotion: {'yes' if summary['elo_rising'] else 'no'}")

@@ -303,13 +303,14 @@ def _train(campaign: GameCampaign, folder: Path) -> None:
 
 
 def _distill(campaign: GameCampaign, policy: Any, reward: PlayoutReward, folder: Path, seed: int) -> int:
-    """`game.distill`: the champion first imitates the search's best move at its positions (0 when off)."""
+    """`game.distill`: the trained model first imitates the search's best move at the league games' positions;
+    returns how many distinct positions (0 when off)."""
     config, game = campaign.config, campaign.game
     if not config.game.distill.steps:
         return 0
     values = reward.search or SearchValues(game, config.game.reward.search_simulations, seed)  # one cache for both
     current, replayed = campaign.state.generation, config.game.distill.replay_generations
-    states = [game.initial_state(random.Random(f"distill:{seed}"))]  # the game's first position: no opening is it
+    states = [game.initial_state(random.Random(f"distill:{seed}"))]  # the first position: openings start later
     states += [state for generation in range(max(1, current - replayed), current + 1)
                for state in _game_positions(game, _load_json(campaign.folder(generation) / "positions.json", {}))]
     if config.game.distill.symmetries:
