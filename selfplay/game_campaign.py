@@ -64,7 +64,7 @@ from selfplay.config import CampaignConfig
 from selfplay.config_loader import to_yaml
 from selfplay.console import output_console
 from selfplay.errors import CampaignError
-from selfplay.game_distill import distill
+from selfplay.game_distill import best_move_rate, distill
 from selfplay.game_play import ModelPlayer, play_games, start_at
 from selfplay.game_rewards import PlayoutReward
 from selfplay.league import GenerationSummary, League, avoidable_losses, member_name, score_against
@@ -282,7 +282,8 @@ def _train(campaign: GameCampaign, folder: Path) -> None:
     players = {} if settings.credit == "search" else _players(campaign, names, settings.temperature, seed)
     reward = PlayoutReward(game, positions, players, continuation, settings.num_playouts, settings.illegal_reward, seed,
                            settings.credit, settings.search_simulations)
-    distilled = _distill(campaign, policy, reward, folder, seed)
+    values = reward.search or SearchValues(game, settings.search_simulations, seed)  # one cache for both
+    distilled, fit = _distill(campaign, policy, values, folder, seed)
     rows = [{"prompt": policy.prompt_format.model_input(position_prompt(game, s, config.game.prompt)), "position": i}
             for i, (s, _) in enumerate(positions)]
     trainer_dir = folder / "trainer"
@@ -296,28 +297,41 @@ def _train(campaign: GameCampaign, folder: Path) -> None:
     trainer.train(resume_from_checkpoint=latest_checkpoint(trainer_dir))
     trainer.save_model(str(folder / "candidate"))
     policy.prompt_format.save(folder / "candidate")
+    if distilled:  # GRPO comes after the distillation: how much of the fit it kept
+        fit["best_move_rate"] = _fit(campaign, policy, values, distilled)
     stats = reward.stats
-    _save_json(folder / "train.json", {**stats.as_metrics(), "positions": len(positions), "distilled": distilled,
+    _save_json(folder / "train.json", {**stats.as_metrics(), "positions": len(positions), "distilled": len(distilled), **fit,
                                        "illegal_reasons": dict(stats.reasons.most_common(10))})
     shutil.rmtree(trainer_dir, ignore_errors=True)  # the candidate folder replaces the checkpoints
 
 
-def _distill(campaign: GameCampaign, policy: Any, reward: PlayoutReward, folder: Path, seed: int) -> int:
-    """`game.distill`: the trained model first imitates the search's best move at the league games' positions;
-    returns how many distinct positions (0 when off)."""
+def _distill(campaign: GameCampaign, policy: Any, values: SearchValues, folder: Path,
+             seed: int) -> tuple[list[Any], dict[str, float]]:
+    """`game.distill`: the trained model first imitates the search's best move at the league games' positions,
+    round after round until it fits (`fit_target`, `max_rounds`); returns those distinct positions (none when
+    off) and how well it fitted them."""
     config, game = campaign.config, campaign.game
-    if not config.game.distill.steps:
-        return 0
-    values = reward.search or SearchValues(game, config.game.reward.search_simulations, seed)  # one cache for both
-    current, replayed = campaign.state.generation, config.game.distill.replay_generations
+    settings = config.game.distill
+    if not settings.steps:
+        return [], {}
+    current, replayed = campaign.state.generation, settings.replay_generations
     states = [game.initial_state(random.Random(f"distill:{seed}"))]  # the first position: openings start later
     states += [state for generation in range(max(1, current - replayed), current + 1)
                for state in _game_positions(game, _load_json(campaign.folder(generation) / "positions.json", {}))]
-    if config.game.distill.symmetries:
+    if settings.symmetries:
         states = [image for state in states for image in game.symmetries(state)]
-    distinct = list(dict.fromkeys(states))  # each position once: rare ones count as much as the opening's
-    return distill(policy, game, distinct, config.game.prompt, config.game.distill, values, folder / "distill", seed,
-                   current)
+    distinct = [s for s in dict.fromkeys(states) if game.outcome(s) is None]  # each position once: rare ones count
+    fits = []
+    while len(fits) < settings.max_rounds and (not fits or fits[-1] < settings.fit_target):
+        distill(policy, game, distinct, config.game.prompt, settings, values, folder / "distill", seed + len(fits), current)
+        fits.append(_fit(campaign, policy, values, distinct))
+    return distinct, {"distill_best_move_rate": fits[-1], "distill_rounds": len(fits), "distill_fits": fits}
+
+
+def _fit(campaign: GameCampaign, policy: Any, values: SearchValues, states: list[Any]) -> float:
+    """The share of the distilled positions where the policy's greedy move is one of the search's best."""
+    return best_move_rate(policy, campaign.game, states, campaign.config.game.prompt, values,
+                          campaign.config.train.max_completion_length)
 
 
 def _game_positions(game: Game, selection: dict[str, Any]) -> list[Any]:
@@ -415,7 +429,7 @@ def _conclude(campaign: GameCampaign, generation: int, promoted: bool, gate: dic
     gate_summary = {key: gate[key] for key in ("wins", "losses", "draws", "win_rate", "reason", "games")} if gate else {}
     summary = GenerationSummary(generation, player, promoted, state.champion_generation, evaluation.get("vs", {}),
                                 gate_summary, evaluation.get("illegal_rate", 0.0),
-                                {k: v for k, v in train.items() if k != "illegal_reasons"},
+                                {k: v for k, v in train.items() if k not in ("illegal_reasons", "distill_fits")},
                                 _load_json(folder / "timings.json", {}), ratings.get(player))
     league.generations = [s for s in league.generations if s.generation != generation] + [summary]
     league.save(campaign.run_dir)

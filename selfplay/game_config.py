@@ -151,9 +151,17 @@ class GameDistillSettings:
     # Train on every symmetric image of each position too (Game.symmetries: tic-tac-toe's 8, Connect Four's
     # mirror), as AlphaGo Zero did: positions the league has not reached yet are covered by their twins.
     symmetries: bool = True
+    # Distil again, another schedule of `steps` at the generation's rate, while the champion's greedy move is one
+    # of the search's best at fewer than `fit_target` of the positions, up to `max_rounds` in all: a seed whose
+    # network fits slowly gets the steps it needs, one that fits at once spends no more.
+    fit_target: float = 1.0
+    max_rounds: int = 1
 
     def __post_init__(self):
         _at_least("game.distill.steps", self.steps, 0)
+        _at_least("game.distill.max_rounds", self.max_rounds, 1)
+        if not 0 <= self.fit_target <= 1:
+            raise ValueError(f"game.distill.fit_target must be in [0, 1], got {self.fit_target}")
         _at_least("game.distill.replay_generations", self.replay_generations, 0)
         _at_least("game.distill.batch_size", self.batch_size, 1)
         if not 0 < self.learning_rate < 1:

@@ -10,7 +10,9 @@ scores 1; otherwise the searched value of the position after the move, for
 the mover), and the champion is fine-tuned on those moves with TRL's
 SFTTrainer. The labels come from the rules alone, so they can be better than
 any model in the league, and unlike a GRPO group they do not depend on the
-champion sampling the good move first.
+champion sampling the good move first. `best_move_rate` measures the fit: the
+share of positions where the champion's greedy move is one of the search's
+best (the campaign distils again while it is under `game.distill.fit_target`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from env.games.search import SearchValues
 from policy.game_pretrain import position_prompt
 from selfplay.config import ExpertIterationSettings
 from selfplay.game_config import GameDistillSettings
+from selfplay.game_play import ModelPlayer
 
 
 def best_move(game: Game, values: SearchValues, state: State) -> Move:
@@ -40,6 +43,19 @@ def best_moves(game: Game, values: SearchValues, state: State) -> list[Move]:
         scored[move] = outcome.points(mover) if outcome is not None else values(after, mover)
     best = max(scored.values())
     return [move for move, value in scored.items() if value == best]
+
+
+def best_move_rate(policy: Any, game: Game, states: Sequence[State], prompt: str, values: SearchValues,
+                   max_new_tokens: int) -> float:
+    """The share of unfinished `states` where the policy's greedy move is one of the search's best: how well the
+    distillation fitted (1.0 at every position a game can reach means it never misses a win or a block)."""
+    open_states = [state for state in states if game.outcome(state) is None]
+    if not open_states:
+        return 1.0
+    replies = ModelPlayer("fit", policy, prompt, 0.0, max_new_tokens).completions(game, open_states, seed=0)
+    hits = sum(game.read_move(state, reply).move in best_moves(game, values, state)
+               for state, reply in zip(open_states, replies))
+    return round(hits / len(open_states), 4)
 
 
 def distill(policy: Any, game: Game, states: Sequence[State], prompt: str, settings: GameDistillSettings,
