@@ -244,18 +244,22 @@ def _select(campaign: GameCampaign, folder: Path) -> None:
     seed = config.seed * 100_003 + generation
     rng = random.Random(f"league:{config.seed}:{generation}")
     champion = league.champion
+    firsts = [_league_start(game, seed, index) for index in range(settings.start_games)]
     matches = []
-    for index, opening in enumerate(game.openings(settings.num_games, seed)):
+    for index, opening in enumerate(firsts + game.openings(settings.num_games - settings.start_games, seed)):
         opponent = league.opponent(rng, settings.latest_probability, settings.reference_players)
         matches.append((opening, champion, opponent) if index % 2 == 0 else (opening, opponent, champion))
+    starts = [True] * len(firsts) + [False] * (len(matches) - len(firsts))
     players = _players(campaign, {name for _, a, b in matches for name in (a, b)}, settings.temperature, seed)
     records = play_games(game, matches, players, seed)
     positions = []
-    for (opening, _, _), record in zip(matches, records):
+    for (opening, _, _), record, start in zip(matches, records, starts):
         opponent = record.players[1] if record.players[0] == champion else record.players[0]
         for count in _turns_of(game, opening, record, champion):
-            positions.append({"index": opening.index, "moves": list(record.moves[:count]), "opponent": opponent})
-    games = [{"index": opening.index, "moves": list(record.moves)} for (opening, _, _), record in zip(matches, records)]
+            positions.append({"index": opening.index, "start": start, "moves": list(record.moves[:count]),
+                              "opponent": opponent})
+    games = [{"index": opening.index, "start": start, "moves": list(record.moves)}
+             for (opening, _, _), record, start in zip(matches, records, starts)]
     _save_json(folder / "positions.json", {"seed": seed, "positions": positions, "games": games,
                                            "results": _results(records)})
 
@@ -269,7 +273,7 @@ def _train(campaign: GameCampaign, folder: Path) -> None:
 
     config, state, game = campaign.config, campaign.state, campaign.game
     selection = _load_json(folder / "positions.json", None)
-    positions = [(game.replay(game.opening(selection["seed"], p["index"]), p["moves"]), p["opponent"])
+    positions = [(game.replay(league_opening(game, selection["seed"], p), p["moves"]), p["opponent"])
                  for p in selection["positions"]]
     if not positions:
         raise CampaignError(f"generation {state.generation}: the champion had no position to move in; raise game.league.num_games")
@@ -334,14 +338,24 @@ def _fit(campaign: GameCampaign, policy: Any, values: SearchValues, states: list
                           campaign.config.train.max_completion_length)
 
 
+def _league_start(game: Game, seed: int, index: int) -> Any:
+    """League game `index` from the game's first position (`league.start_games`; seeded, for Nim's drawn heaps)."""
+    return start_at(game, game.initial_state(random.Random(f"league-start:{seed}:{index}")), index)
+
+
+def league_opening(game: Game, seed: int, entry: dict[str, Any]) -> Any:
+    """Where a game or position of positions.json started: the game's first position or a seeded opening."""
+    return _league_start(game, seed, entry["index"]) if entry.get("start") else game.opening(seed, entry["index"])
+
+
 def _game_positions(game: Game, selection: dict[str, Any]) -> list[Any]:
     """Every position of a generation's league games, whoever was to move: the search labels either side's move,
     and the champion plays both colours."""
     if "games" not in selection:  # a run folder from before the games were saved: the champion's positions
-        return [game.replay(game.opening(selection["seed"], p["index"]), p["moves"]) for p in selection.get("positions", [])]
+        return [game.replay(league_opening(game, selection["seed"], p), p["moves"]) for p in selection.get("positions", [])]
     states = []
     for played in selection["games"]:
-        state = game.opening(selection["seed"], played["index"]).state
+        state = league_opening(game, selection["seed"], played).state
         for move in played["moves"]:
             states.append(state)
             state = game.apply(state, game.parse_move(move))

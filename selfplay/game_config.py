@@ -39,6 +39,11 @@ class LeagueSettings:
     latest_probability: float = 0.5
     reference_players: list[str] = field(default_factory=lambda: ["random", "greedy"])
     num_games: int = 64  # games per generation whose positions (the champion to move) are trained on
+    # Of those, how many start from the game's first position (all of AlphaGo Zero's did); the rest start from
+    # varied train-split openings. Only these reach the positions before an opening, some of which are
+    # held-out openings themselves (tic-tac-toe's replies to a corner or the centre): a champion that never
+    # played from the start never learns them, and a person playing it starts there.
+    start_games: int = 0
     temperature: float = 1.0  # the champion's sampling temperature in those games: varied positions
 
     def __post_init__(self):
@@ -48,6 +53,9 @@ class LeagueSettings:
             raise ValueError("game.league.reference_players must list at least one player when "
                              "latest_probability < 1 (generation 1 has no earlier champion)")
         _at_least("game.league.num_games", self.num_games, 1)
+        if not 0 <= self.start_games <= self.num_games:
+            raise ValueError(f"game.league.start_games must be in [0, game.league.num_games ({self.num_games})], "
+                             f"got {self.start_games}")
         _positive("game.league.temperature", self.temperature)
 
 

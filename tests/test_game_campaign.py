@@ -18,6 +18,7 @@ from env.games.search import SearchValues
 from env.games.tictactoe import Board
 from policy.char_tokenizer import build_char_tokenizer
 from policy.game_pretrain import position_prompt
+from selfplay.game_campaign import league_opening
 from selfplay.game_config import PROMPTS
 from selfplay.game_distill import best_move, best_move_rate, distill
 from selfplay.game_rewards import PlayoutReward
@@ -41,6 +42,7 @@ FAST = [
     "train.logging_steps=1",
     "train.save_steps=1",
     "game.league.num_games=8",
+    "game.league.start_games=2",
     "game.gate.games=10",
     "game.gate.max_games=20",
     "game.gate.batch_games=10",
@@ -69,6 +71,7 @@ def settings(tmp_path, *extra):
     ("game.eval.start_games=-2", "game.eval.start_games must be >= 0, got -2"),
     ("game.distill.learning_rate_decay=0", "game.distill.learning_rate_decay must be in (0, 1], got 0"),
     ("game.distill.max_rounds=0", "game.distill.max_rounds must be >= 1, got 0"),
+    ("game.league.start_games=9", "game.league.start_games must be in [0, game.league.num_games (8)], got 9"),
     ("game.distill.fit_target=1.5", "game.distill.fit_target must be in [0, 1], got 1.5"),
     ("game.gate.lots=3", "game.gate.lots: unknown key"),
     ("game.eval.opponents=[random, perfec]", "game.eval.opponents: tictactoe has no player 'perfec'"),
@@ -222,7 +225,7 @@ def test_distillation_trains_on_both_sides_positions_their_symmetries_and_earlie
         selection = json.loads((run_dir / "generations" / f"{generation:04d}" / "positions.json").read_text())
         states = set()
         for played in selection["games"]:
-            opening = game.opening(selection["seed"], played["index"])
+            opening = league_opening(game, selection["seed"], played)
             states |= {game.replay(opening, played["moves"][:count]) for count in range(len(played["moves"]) + 1)}
         return {image for state in states if game.outcome(state) is None for image in game.symmetries(state)}
 
@@ -230,10 +233,18 @@ def test_distillation_trains_on_both_sides_positions_their_symmetries_and_earlie
     distilled = [json.loads((run_dir / "generations" / f"{g:04d}" / "train.json").read_text())["distilled"] for g in (1, 2)]
     assert distilled[0] == len(positions(1) | first_position)
     assert distilled[1] == len(positions(1) | positions(2) | first_position) > len(positions(2))  # replay: gen 1's too
-    champion_to_move = json.loads((run_dir / "generations" / "0001" / "positions.json").read_text())["positions"]
+    selection = json.loads((run_dir / "generations" / "0001" / "positions.json").read_text())
+    champion_to_move = selection["positions"]
+    # game.league.start_games: 2 of the 8 games from the empty board, their moves replayable from it
+    starts = [played for played in selection["games"] if played["start"]]
+    assert len(starts) == 2 and len(selection["games"]) == 8
+    for played in starts:
+        opening = league_opening(game, selection["seed"], played)
+        assert opening.state == game.initial_state(None) and opening.moves == ()
+        game.replay(opening, played["moves"])
     assert distilled[0] > 2 * len(champion_to_move) > 0  # both sides, and the images
     train = json.loads((run_dir / "generations" / "0001" / "train.json").read_text())
-    assert 0.0 < train["distill_best_move_rate"] <= 1.0 and 0.0 < train["best_move_rate"] <= 1.0
+    assert 0.0 <= train["distill_best_move_rate"] <= 1.0 and 0.0 <= train["best_move_rate"] <= 1.0
     # 5 steps cannot fit 99.9% of the positions (configs/tictactoe.yaml's fit_target), so a second round ran
     assert train["distill_rounds"] == 2 and train["distill_fits"][-1] == train["distill_best_move_rate"] < 0.999
 

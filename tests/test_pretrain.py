@@ -1,5 +1,6 @@
 """Pretraining by imitation: the tiny model learns the teacher's habit, mistakes included, and stops once it has."""
 
+import dataclasses
 import time
 
 import pytest
@@ -12,19 +13,21 @@ from policy.sampling import SamplingConfig, sample
 
 pytestmark = pytest.mark.slow
 
-# Level 1 only, the bare-number format: training stops when 95% of a check set gets the teacher's answer.
-SETTINGS = PretrainConfig(difficulties=[1], num_demonstrations=8_000, max_steps=1_500, num_eval_problems=200, seed=3)
+# The quickstart's own pretraining (conftest.quickstart_imitator: its defaults, a seed they were not tuned on),
+# shared with tests/test_quickstart.py: both levels, the bare-number format, training stops once 90% of a check
+# set gets the teacher's answer.
 ENVIRONMENTS = [("arithmetic", EnvironmentSpec.of("arithmetic", answer_format="last_number"), 1.0)]
+SETTINGS = PretrainConfig(difficulties=[1], num_demonstrations=8_000, max_steps=1_500, num_eval_problems=200, seed=3)
 
 
 @pytest.fixture(scope="module")
-def pretrained(tmp_path_factory):
-    policy_config = PolicyConfig(cache_dir=str(tmp_path_factory.mktemp("cache")))
-    return policy_config, pretrain(policy_config, SETTINGS, ENVIRONMENTS)
+def pretrained(quickstart_imitator):
+    _, config, result = quickstart_imitator
+    return config.policy, config.pretrain, result
 
 
 def test_imitator_copies_its_teacher_mistakes_included(pretrained):
-    _, result = pretrained
+    _, _, result = pretrained
     level = "arithmetic/1"
     assert result.fidelity[level] >= 0.9, result
     assert result.mistakes_reproduced[level] >= 0.85, result
@@ -32,14 +35,14 @@ def test_imitator_copies_its_teacher_mistakes_included(pretrained):
 
 
 def test_training_stops_once_the_imitator_is_faithful(pretrained):
-    _, result = pretrained
-    assert result.num_steps < SETTINGS.max_steps
-    assert result.num_steps % SETTINGS.check_every_steps == 0
+    _, settings, result = pretrained
+    assert result.num_steps < settings.max_steps
+    assert result.num_steps % settings.check_every_steps == 0
 
 
 def test_the_imitators_wrong_answers_are_the_teachers_habit(pretrained):
     """Where the teacher forgets a carry (a column total of 10 to 12), the imitator writes the same wrong sum."""
-    policy_config, result = pretrained
+    policy_config, _, result = pretrained
     policy = load_policy(policy_config, model=result.folder)
     environment = get_environment("arithmetic", answer_format="last_number")
     habit = [p for p in environment.problems(400, seed=11, split="eval") if environment.teacher_answer(p) != p.answer][:60]
@@ -49,16 +52,17 @@ def test_the_imitators_wrong_answers_are_the_teachers_habit(pretrained):
 
 
 def test_same_settings_reuse_the_pretrained_model(pretrained):
-    policy_config, first = pretrained
+    policy_config, settings, first = pretrained
     started = time.monotonic()
-    again = pretrain(policy_config, SETTINGS, ENVIRONMENTS)
+    again = pretrain(policy_config, settings, ENVIRONMENTS)
     assert again.reused and again.folder == first.folder and again.pass_at_1 == first.pass_at_1
     assert time.monotonic() - started < 10  # no training happened (generous bound on 2 busy cores)
 
 
 def test_different_settings_train_a_different_model(pretrained):
-    policy_config, first = pretrained
-    other = PretrainConfig(difficulties=[1], num_demonstrations=8_000, max_steps=1_501, seed=3)
+    policy_config, settings, first = pretrained
+    other = dataclasses.replace(settings, max_steps=settings.max_steps + 1)
+    assert str(pretrained_folder(policy_config, settings, ENVIRONMENTS)) == first.folder
     assert str(pretrained_folder(policy_config, other, ENVIRONMENTS)) != first.folder
 
 
