@@ -20,7 +20,9 @@ champion never loses to perfect play (from the empty board, or from an
 opening it was not already lost in: a random opening of 1-4 moves can leave
 a side lost) and beats random in >= 95% of games from the empty board;
 the second game's champion beats greedy in >= 90% and its Elo rises at every
-promotion. The section `games` of benchmarks/RESULTS.md is rewritten.
+promotion. A tic-tac-toe champion is also measured exactly, every line of play
+enumerated (benchmarks/tictactoe_exact.py): its win probability against random
+from the empty board and its loss probability against perfect play. The section `games` of benchmarks/RESULTS.md is rewritten.
 """
 
 from __future__ import annotations
@@ -83,6 +85,14 @@ def summarise(kind: str, seed: int, wall_s: float, league_file: Path) -> dict:
     }
 
 
+def exact_figures(league_file: Path) -> dict:
+    """The final champion's exact win probability against random and loss probability against perfect play."""
+    from tictactoe_exact import figures, model_policy
+
+    league = json.loads(league_file.read_text())
+    return figures(model_policy(league_file.parent, league["folders"][league["champions"][-1]]))
+
+
 def _score(vs: dict, opponent: str) -> str:
     return f"{vs[opponent]['score']:.2f}" if opponent in vs else "-"
 
@@ -102,8 +112,13 @@ def targets(summary: dict) -> str:
         losses = sum(vs[key]["avoidable_losses"] for key in where)
         games = sum(vs[key]["games"] for key in where)
         random = "random from start" if "random from start" in vs else "random"
-        return (f"{losses} avoidable losses to perfect of {games} ({'met' if losses == 0 else 'not met'}); "
+        text = (f"{losses} avoidable losses to perfect of {games} ({'met' if losses == 0 else 'not met'}); "
                 f"wins vs {random} {_win_share(vs, random):.2f} ({'met' if _win_share(vs, random) >= 0.95 else 'not met'})")
+        if "exact" in summary:  # every line enumerated: no sampling noise (the 200 games above move by +-0.015)
+            wins, losses = summary["exact"]["wins vs random"]["mean"], summary["exact"]["losses vs perfect"]
+            text += (f"; exactly: wins vs random {wins:.4f} ({'met' if wins >= 0.95 else 'not met'}), loss probability "
+                     f"vs perfect as X / O {losses['X']:.4f} / {losses['O']:.4f}")
+        return text
     greedy = _win_share(vs, "greedy")
     return (f"wins vs greedy {greedy:.2f} ({'met' if greedy >= 0.9 else 'not met'}); "
             f"Elo rising at every promotion: {'yes' if summary['elo_rising'] else 'no'}")
@@ -145,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         wall_s = launch(kind, seed, workdir)
         league_file = next((workdir / "runs").glob("*/league.json"))
         summaries.append(summarise(kind, seed, wall_s, league_file))
+        if kind in ("tictactoe", "contrast"):  # small enough to measure exactly (benchmarks/tictactoe_exact.py)
+            summaries[-1]["exact"] = exact_figures(league_file)
         print(f"{kind}:{seed} done in {wall_s / 60:.1f} min: {targets(summaries[-1])}", flush=True)
     body = report(summaries)
     print(body)

@@ -65,6 +65,7 @@ from selfplay.config_loader import to_yaml
 from selfplay.console import output_console
 from selfplay.errors import CampaignError
 from selfplay.game_distill import best_move_rate, distill
+from selfplay.game_config import GameGateSettings
 from selfplay.game_play import ModelPlayer, play_games, start_at
 from selfplay.game_rewards import PlayoutReward
 from selfplay.league import GenerationSummary, League, avoidable_losses, member_name, score_against
@@ -244,7 +245,7 @@ def _select(campaign: GameCampaign, folder: Path) -> None:
     seed = config.seed * 100_003 + generation
     rng = random.Random(f"league:{config.seed}:{generation}")
     champion = league.champion
-    firsts = [_league_start(game, seed, index) for index in range(settings.start_games)]
+    firsts = [first_position(game, "league-start", seed, index) for index in range(settings.start_games)]
     matches = []
     for index, opening in enumerate(firsts + game.openings(settings.num_games - settings.start_games, seed)):
         opponent = league.opponent(rng, settings.latest_probability, settings.reference_players)
@@ -333,19 +334,24 @@ def _distill(campaign: GameCampaign, policy: Any, values: SearchValues, folder: 
 
 
 def _fit(campaign: GameCampaign, policy: Any, values: SearchValues, states: list[Any]) -> float:
-    """The share of the distilled positions where the policy's greedy move is one of the search's best."""
-    return best_move_rate(policy, campaign.game, states, campaign.config.game.prompt, values,
-                          campaign.config.train.max_completion_length)
+    """The share of the distilled positions where the policy's greedy move is one of the search's best (the
+    labelled one, with `game.distill.tie_break_playouts`)."""
+    config = campaign.config
+    return best_move_rate(policy, campaign.game, states, config.game.prompt, values, config.train.max_completion_length,
+                          config.game.distill.tie_break_playouts)
 
 
-def _league_start(game: Game, seed: int, index: int) -> Any:
-    """League game `index` from the game's first position (`league.start_games`; seeded, for Nim's drawn heaps)."""
-    return start_at(game, game.initial_state(random.Random(f"league-start:{seed}:{index}")), index)
+def first_position(game: Game, purpose: str, seed: int, index: int) -> Any:
+    """Game `index` of a series (`purpose`: league, gate or eval games) from the game's first position, as an
+    opening; seeded per series and index, for the games whose first position is drawn (Nim's heaps)."""
+    return start_at(game, game.initial_state(random.Random(f"{purpose}:{seed}:{index}")), index)
 
 
 def league_opening(game: Game, seed: int, entry: dict[str, Any]) -> Any:
     """Where a game or position of positions.json started: the game's first position or a seeded opening."""
-    return _league_start(game, seed, entry["index"]) if entry.get("start") else game.opening(seed, entry["index"])
+    if entry.get("start"):
+        return first_position(game, "league-start", seed, entry["index"])
+    return game.opening(seed, entry["index"])
 
 
 def _game_positions(game: Game, selection: dict[str, Any]) -> list[Any]:
@@ -371,7 +377,7 @@ def _evaluate(campaign: GameCampaign, model_folder: str, name: str, folder: Path
     player = ModelPlayer(name, _model(campaign, model_folder), config.game.prompt, settings.temperature,
                          config.train.max_completion_length)
     openings = game.openings((settings.games + 1) // 2, config.seed, split="eval")
-    first = [start_at(game, game.initial_state(random.Random(f"start:{config.seed}:{index}")), index)
+    first = [first_position(game, "start", config.seed, index)
              for index in range((settings.start_games + 1) // 2)]  # the same empty board, or Nim's drawn heaps
     starts = {"": _both_colours(openings, name, settings.games), " from start": _both_colours(first, name, settings.start_games)}
     results, scores, moves, illegal = [], {}, 0, 0
@@ -420,13 +426,20 @@ def _gate(campaign: GameCampaign, folder: Path) -> None:
             break
         batch = min(settings.batch_games, settings.max_games - len(results)) // 2 * 2
         first = len(results) // 2  # each opening is played twice, once with each colour
-        openings = [game.opening(seed, first + i, "train") for i in range(max(batch // 2, 1))]
+        openings = gate_openings(game, settings, seed, first, max(batch // 2, 1))
         matches = [(opening, *pair) for opening in openings for pair in alternate_colours(candidate, champion, 2)]
         records = play_games(game, matches, players, seed + len(results))
         results += [GameResult.of(record) for record in records]
     decision = decide_match(results, candidate, champion, settings.min_win_rate, settings.games)
     _save_json(folder / "gate.json", {**asdict(decision), "games": len(results),
                                       "results": [[r.first, r.second, r.points] for r in results]})
+
+
+def gate_openings(game: Game, settings: GameGateSettings, seed: int, first: int, count: int) -> list[Any]:
+    """Gate openings first .. first+count-1: the game's first position (`gate.from_start`) or training openings."""
+    if settings.from_start:
+        return [first_position(game, "gate-start", seed, index) for index in range(first, first + count)]
+    return [game.opening(seed, index, "train") for index in range(first, first + count)]
 
 
 # -- the record -------------------------------------------------------------------------------

@@ -7,12 +7,14 @@ move (and of `game.distill.replay_generations` earlier generations' games),
 and the game's first position, is labelled with
 the legal move of highest search value (env/games/search.py: a win at once
 scores 1; otherwise the searched value of the position after the move, for
-the mover), and the champion is fine-tuned on those moves with TRL's
+the mover; among equal values, with `game.distill.tie_break_playouts`, the
+move after which random playouts win most often, a trap for a weaker
+opponent), and the champion is fine-tuned on those moves with TRL's
 SFTTrainer. The labels come from the rules alone, so they can be better than
 any model in the league, and unlike a GRPO group they do not depend on the
 champion sampling the good move first. `best_move_rate` measures the fit: the
 share of positions where the champion's greedy move is one of the search's
-best (the campaign distils again while it is under `game.distill.fit_target`).
+best, or the tie-broken label (the campaign distils again while it is under `game.distill.fit_target`).
 """
 
 from __future__ import annotations
@@ -29,9 +31,14 @@ from selfplay.game_config import GameDistillSettings
 from selfplay.game_play import ModelPlayer
 
 
-def best_move(game: Game, values: SearchValues, state: State) -> Move:
-    """The legal move with the highest value for the side to move (the first of equals, in legal-move order)."""
-    return best_moves(game, values, state)[0]
+def best_move(game: Game, values: SearchValues, state: State, tie_break_playouts: int = 0) -> Move:
+    """The legal move with the highest value for the side to move; among equals, the one after which
+    `tie_break_playouts` random playouts win most often for the mover (0: the first in legal-move order)."""
+    tied = best_moves(game, values, state)
+    if tie_break_playouts and len(tied) > 1:
+        mover = game.to_move(state)
+        return max(tied, key=lambda move: values.win_share(game.apply(state, move), mover, tie_break_playouts))
+    return tied[0]
 
 
 def best_moves(game: Game, values: SearchValues, state: State) -> list[Move]:
@@ -46,15 +53,21 @@ def best_moves(game: Game, values: SearchValues, state: State) -> list[Move]:
 
 
 def best_move_rate(policy: Any, game: Game, states: Sequence[State], prompt: str, values: SearchValues,
-                   max_new_tokens: int) -> float:
+                   max_new_tokens: int, tie_break_playouts: int = 0) -> float:
     """The share of unfinished `states` where the policy's greedy move is one of the search's best: how well the
-    distillation fitted (1.0 at every position a game can reach means it never misses a win or a block)."""
+    distillation fitted (1.0 at every position a game can reach means it never misses a win or a block). With
+    `tie_break_playouts`, only the tie-broken label counts, as it is what distillation teaches."""
     open_states = [state for state in states if game.outcome(state) is None]
     if not open_states:
         return 1.0
     replies = ModelPlayer("fit", policy, prompt, 0.0, max_new_tokens).completions(game, open_states, seed=0)
-    hits = sum(game.read_move(state, reply).move in best_moves(game, values, state)
-               for state, reply in zip(open_states, replies))
+
+    def hit(state: State, move: Move | None) -> bool:
+        if tie_break_playouts:
+            return move == best_move(game, values, state, tie_break_playouts)
+        return move in best_moves(game, values, state)
+
+    hits = sum(hit(state, game.read_move(state, reply).move) for state, reply in zip(open_states, replies))
     return round(hits / len(open_states), 4)
 
 
@@ -68,7 +81,7 @@ def distill(policy: Any, game: Game, states: Sequence[State], prompt: str, setti
     from selfplay.trl_config import sft_config
 
     rows = [{"prompt": policy.prompt_format.model_input(position_prompt(game, state, prompt)),
-             "completion": game.answer_format.render(game.render_move(best_move(game, values, state)))}
+             "completion": game.answer_format.render(game.render_move(best_move(game, values, state, settings.tie_break_playouts)))}
             for state in states if game.outcome(state) is None]
     learning_rate = settings.learning_rate * settings.learning_rate_decay ** (generation - 1)
     as_sft = ExpertIterationSettings(max_steps=settings.steps, learning_rate=learning_rate,

@@ -18,8 +18,8 @@ from env.games.search import SearchValues
 from env.games.tictactoe import Board
 from policy.char_tokenizer import build_char_tokenizer
 from policy.game_pretrain import position_prompt
-from selfplay.game_campaign import league_opening
-from selfplay.game_config import PROMPTS
+from selfplay.game_campaign import gate_openings, league_opening
+from selfplay.game_config import PROMPTS, GameGateSettings
 from selfplay.game_distill import best_move, best_move_rate, distill
 from selfplay.game_rewards import PlayoutReward
 from selfplay.game_play import start_at
@@ -73,6 +73,7 @@ def settings(tmp_path, *extra):
     ("game.distill.max_rounds=0", "game.distill.max_rounds must be >= 1, got 0"),
     ("game.league.start_games=9", "game.league.start_games must be in [0, game.league.num_games (8)], got 9"),
     ("game.distill.fit_target=1.5", "game.distill.fit_target must be in [0, 1], got 1.5"),
+    ("game.distill.tie_break_playouts=-1", "game.distill.tie_break_playouts must be >= 0, got -1"),
     ("game.gate.lots=3", "game.gate.lots: unknown key"),
     ("game.eval.opponents=[random, perfec]", "game.eval.opponents: tictactoe has no player 'perfec'"),
     ("game.name=tictactoo", "unknown game 'tictactoo'; did you mean 'tictactoe'?"),
@@ -266,6 +267,33 @@ def test_best_move_wins_at_once_else_blocks():
     assert best_move(game, values, Board("XX..O....")) == 3
 
 
+def test_gate_games_start_from_the_first_position_or_from_training_openings():
+    game = get_game("tictactoe")
+    starts = gate_openings(game, GameGateSettings(from_start=True), seed=3, first=4, count=5)
+    assert [opening.index for opening in starts] == [4, 5, 6, 7, 8]
+    assert all(opening.state == game.initial_state(None) and opening.moves == () for opening in starts)
+    nim = get_game("nim")  # a game whose first position is drawn: seeded per gate game, the same when replayed
+    heaps = [o.state for o in gate_openings(nim, GameGateSettings(from_start=True), seed=3, first=0, count=6)]
+    assert len(set(heaps)) > 1 and heaps == [o.state for o in gate_openings(nim, GameGateSettings(from_start=True), 3, 0, 6)]
+    openings = gate_openings(game, GameGateSettings(), seed=3, first=4, count=5)
+    assert openings == [game.opening(3, index, "train") for index in range(4, 9)]
+    assert all(opening.moves for opening in openings)
+
+
+def test_best_move_breaks_ties_between_draws_toward_the_trap():
+    """X to move at 1 2 / O at 3 8: 7 and 9 both draw under perfect play, and only they do. After 9 X threatens
+    two lines at once if O slips (random play then wins 2/3 for X, after 7 7/12): the tie-break labels 9."""
+    game = get_game("tictactoe", answer_format="answer_line")
+    values = SearchValues(game, 200, seed=0)
+    state = Board("XXO....O.")
+    perfect = game.player("perfect").move_values(state)
+    assert {move for move, value in perfect.items() if value == 0.5} == {7, 9} and max(perfect.values()) == 0.5
+    assert best_move(game, values, state) == 7  # without: the first of the equals
+    assert best_move(game, values, state, tie_break_playouts=256) == 9
+    # a win at once is never traded for a trap
+    assert best_move(game, values, Board("XX.OO...."), tie_break_playouts=256) == 3
+
+
 @pytest.mark.slow
 def test_distillation_makes_the_champion_play_the_search_move(campaign, tmp_path):
     """The campaign's champion, fine-tuned on 64 positions labelled by the search, plays the search's move far more often."""
@@ -293,4 +321,7 @@ def test_distillation_makes_the_champion_play_the_search_move(campaign, tmp_path
     after = agreement()
     assert after >= before + 0.25, before
     # The campaign's fit metric counts any of the equally best moves, so it is at least the agreement with the label.
-    assert after <= best_move_rate(policy, game, positions, "compact", values, 12) <= 1.0
+    any_best = best_move_rate(policy, game, positions, "compact", values, 12)
+    assert after <= any_best <= 1.0
+    # with a tie-break only the tie-broken label counts: a stricter fit
+    assert best_move_rate(policy, game, positions, "compact", values, 12, tie_break_playouts=64) <= any_best

@@ -11,7 +11,7 @@ from env.games import get_game
 from env.games.connect_four import ConnectFour, Grid
 from env.games.nim import Heaps
 from env.games.opponents import MinimaxPlayer
-from env.games.search import SearchValues, search_value
+from env.games.search import SearchValues, random_win_share, search_value
 from env.games.tictactoe import Board
 from selfplay.game_config import GameRewardSettings
 from selfplay.game_rewards import PlayoutReward
@@ -86,6 +86,22 @@ def test_search_values_remember_each_position(tictactoe):
     first = values(state, 1)
     assert first == search_value(tictactoe, state, 1, 30, seed=7)
     assert values(state, 0) == pytest.approx(1.0 - first) and len(values) == 1  # asked again: not searched again
+
+
+def test_random_win_share_estimates_the_share_of_random_games_a_side_wins(tictactoe):
+    # X at 1 2 9, O at 3 8, O to move; every random game from here enumerated: X wins 2/3 of them, O 1/6
+    state = Board("XXO....OX")
+    share = random_win_share(tictactoe, state, 0, 2000, seed=1)
+    assert share == pytest.approx(2 / 3, abs=0.04)
+    assert random_win_share(tictactoe, state, 1, 2000, seed=1) == pytest.approx(1 / 6, abs=0.03)
+    assert share == random_win_share(tictactoe, state, 0, 2000, seed=1)  # deterministic per seed
+    assert random_win_share(tictactoe, Board("XXXOO...."), 0, 5) == 1.0  # finished: the winner's share is 1
+    assert random_win_share(tictactoe, Board("XXXOO...."), 1, 5) == 0.0
+    # the search's seed changes every generation; the tie-break it feeds does not, so labels stay put
+    remembered = [SearchValues(tictactoe, 30, seed=seed).win_share(state, 0, 2000) for seed in (1, 2)]
+    assert remembered[0] == remembered[1] == random_win_share(tictactoe, state, 0, 2000)
+    with pytest.raises(ValueError, match="must be >= 1"):
+        random_win_share(tictactoe, state, 0, 0)
 
 
 def test_nim_small_heaps_are_solved_and_large_ones_stay_in_range():

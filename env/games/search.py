@@ -29,7 +29,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from env.games.game import Game, Move, State
+from env.games.game import Game, Move, Outcome, State
 
 MAX_ROLLOUT_PLIES = 1_000  # a rollout longer than this (or the game's max_moves) is a draw
 # Moves a node considers: all of them in tic-tac-toe or Connect Four, a random sample of Nim's millions
@@ -72,14 +72,38 @@ class SearchValues:
         _check_simulations(simulations)  # at construction, not at the first position asked
         self.game, self.simulations, self.seed, self.exploration = game, simulations, seed, exploration
         self._points: dict[State, float] = {}  # state -> points for side 0
+        self._wins: dict[tuple[State, int, int], float] = {}  # (state, side, playouts) -> random_win_share
 
     def __call__(self, state: State, side: int) -> float:
         if state not in self._points:
             self._points[state] = search_value(self.game, state, 0, self.simulations, self.seed, self.exploration)
         return _for(side, self._points[state])
 
+    def win_share(self, state: State, side: int, playouts: int) -> float:
+        """`random_win_share`, remembered per (state, side, playouts). Not seeded by this search's seed: a
+        tie-break that changed with each generation's seed would relabel close ties from one to the next."""
+        key = (state, side, playouts)
+        if key not in self._wins:
+            self._wins[key] = random_win_share(self.game, state, side, playouts)
+        return self._wins[key]
+
     def __len__(self) -> int:
         return len(self._points)
+
+
+def random_win_share(game: Game, state: State, side: int, playouts: int, seed: int | str = 0) -> float:
+    """The share of `playouts` games from `state`, uniformly random moves on both sides, that `side` wins.
+
+    A tie-break between moves of equal value: of two moves that both draw under perfect play, the one after
+    which random play wins more often leaves the opponent more ways to go wrong (a trap). Deterministic per
+    (game, state, side, playouts, seed); a finished `state` gives 1 or 0.
+    """
+    _check_simulations(playouts)
+    outcome = game.outcome(state)
+    if outcome is not None:
+        return float(outcome.winner == side)
+    rng = game.rng_for(state, f"playouts:{seed}")
+    return sum(_rollout_winner(game, state, rng) == side for _ in range(playouts)) / playouts
 
 
 # -- one simulation ------------------------------------------------------------------
@@ -123,14 +147,25 @@ def _expand(game: Game, node: Node, rng: random.Random) -> Node:
 
 def _rollout(game: Game, state: State, rng: random.Random) -> float:
     """Points for side 0 after uniformly random moves to the end; a draw if the ply cap is reached first."""
+    outcome = _random_ending(game, state, rng)
+    return outcome.points(0) if outcome is not None else 0.5
+
+
+def _rollout_winner(game: Game, state: State, rng: random.Random) -> int | None:
+    """The side that wins after uniformly random moves to the end; None for a draw or the ply cap."""
+    outcome = _random_ending(game, state, rng)
+    return outcome.winner if outcome is not None else None
+
+
+def _random_ending(game: Game, state: State, rng: random.Random) -> Outcome | None:
+    """The outcome after uniformly random moves from `state`, or None if the ply cap comes first."""
     for _ in range(min(game.max_moves, MAX_ROLLOUT_PLIES)):
         outcome = game.outcome(state)
         if outcome is not None:
-            return outcome.points(0)
+            return outcome
         moves = game.legal_moves(state)
         state = game.apply(state, moves[rng.randrange(len(moves))])
-    outcome = game.outcome(state)
-    return outcome.points(0) if outcome is not None else 0.5
+    return game.outcome(state)
 
 
 def _prove(node: Node) -> None:
