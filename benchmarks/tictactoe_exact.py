@@ -43,6 +43,12 @@ Policy = Callable[[object], list[tuple[object, float]]]  # state -> [(move, prob
 
 def win_probability(policy: Policy, side: int) -> float:
     """The probability that `policy`, playing `side`, beats the uniformly random player from the empty board."""
+    return _wins_against_random(side, lambda state, wins: sum(
+        p * (wins(GAME.apply(state, move)) if move is not None else 0.0) for move, p in policy(state)))
+
+
+def _wins_against_random(side: int, own_turn: Callable) -> float:
+    """The win probability of `side` against uniformly random replies; `own_turn(state, wins)` values its turns."""
 
     @lru_cache(maxsize=None)
     def wins(state) -> float:
@@ -50,7 +56,7 @@ def win_probability(policy: Policy, side: int) -> float:
         if outcome is not None:
             return float(outcome.winner == side)
         if GAME.to_move(state) == side:
-            return sum(p * (wins(GAME.apply(state, move)) if move is not None else 0.0) for move, p in policy(state))
+            return own_turn(state, wins)
         moves = GAME.legal_moves(state)
         return sum(wins(GAME.apply(state, move)) for move in moves) / len(moves)
 
@@ -123,18 +129,8 @@ def minimax_policy(state) -> list:
 def best_safe_win_probability(side: int) -> float:
     """The most any player that never loses to perfect play can win against random: among its minimax-best
     moves it always takes the one with the highest such probability."""
-
-    @lru_cache(maxsize=None)
-    def wins(state) -> float:
-        outcome = GAME.outcome(state)
-        if outcome is not None:
-            return float(outcome.winner == side)
-        if GAME.to_move(state) == side:
-            return max(wins(GAME.apply(state, move)) for move, _ in minimax_policy(state))
-        moves = GAME.legal_moves(state)
-        return sum(wins(GAME.apply(state, move)) for move in moves) / len(moves)
-
-    return wins(EMPTY)
+    return _wins_against_random(side, lambda state, wins: max(
+        wins(GAME.apply(state, move)) for move, _ in minimax_policy(state)))
 
 
 def figures(policy: Policy) -> dict:

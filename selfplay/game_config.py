@@ -100,7 +100,7 @@ class GameGateSettings:
     # random training openings. A random opening can be lost already; played with both colours it gives each
     # player one win and pulls the match toward 50%: in tic-tac-toe a candidate that no longer lost to perfect
     # play beat its flawed champion in 54.5% of decisive games from openings (temperature 0.7), 90.5% from the
-    # empty board (temperature 1.0).
+    # empty board (temperature 1.0). From one position, raise the temperature until enough games are decisive.
     from_start: bool = False
     batch_games: int = 200  # games played at once (one batched generate per ply); the match stops between batches
     # What the next generation trains from after a rejection: "champion" drops the rejected training;
