@@ -100,7 +100,7 @@ def test_random_win_share_estimates_the_share_of_random_games_a_side_wins(tictac
     # the search's seed changes every generation; the tie-break it feeds does not, so labels stay put
     remembered = [SearchValues(tictactoe, 30, seed=seed).win_share(state, 0, 2000) for seed in (1, 2)]
     assert remembered[0] == remembered[1] == random_win_share(tictactoe, state, 0, 2000)
-    with pytest.raises(ValueError, match="must be >= 1"):
+    with pytest.raises(ValueError, match="playouts must be >= 1"):
         random_win_share(tictactoe, state, 0, 0)
 
 

@@ -54,7 +54,7 @@ class Node:
 def search_value(game: Game, state: State, side: int, simulations: int, seed: int | str = 0,
                  exploration: float = 1.4) -> float:
     """The expected points for `side` at `state`: its exact value if the search proves it, else the UCT mean."""
-    _check_simulations(simulations)
+    _check_count("simulations", simulations)
     rng = game.rng_for(state, f"search:{seed}")
     root = _node(game, state, rng)
     for _ in range(simulations):
@@ -69,7 +69,7 @@ class SearchValues:
     """`search_value` with fixed settings, remembered per state: a position asked for twice is searched once."""
 
     def __init__(self, game: Game, simulations: int, seed: int | str = 0, exploration: float = 1.4):
-        _check_simulations(simulations)  # at construction, not at the first position asked
+        _check_count("simulations", simulations)  # at construction, not at the first position asked
         self.game, self.simulations, self.seed, self.exploration = game, simulations, seed, exploration
         self._points: dict[State, float] = {}  # state -> points for side 0
         self._wins: dict[tuple[State, int, int], float] = {}  # (state, side, playouts) -> random_win_share
@@ -98,7 +98,7 @@ def random_win_share(game: Game, state: State, side: int, playouts: int, seed: i
     which random play wins more often leaves the opponent more ways to go wrong (a trap). Deterministic per
     (game, state, side, playouts, seed); a finished `state` gives 1 or 0.
     """
-    _check_simulations(playouts)
+    _check_count("playouts", playouts)
     outcome = game.outcome(state)
     if outcome is not None:
         return float(outcome.winner == side)
@@ -196,9 +196,9 @@ def _node(game: Game, state: State, rng: random.Random) -> Node:
     return Node(state, game.to_move(state), untried, len(untried) == len(moves))
 
 
-def _check_simulations(simulations: int) -> None:
-    if simulations < 1:
-        raise ValueError(f"search: simulations must be >= 1, got {simulations}")
+def _check_count(name: str, count: int) -> None:
+    if count < 1:
+        raise ValueError(f"search: {name} must be >= 1, got {count}")
 
 
 def _for(side: int, points_for_side_0: float) -> float:
