@@ -25,6 +25,7 @@ from env.games.game import play_game  # noqa: E402
 from env.games.registry import get_game  # noqa: E402
 from env.games.search import SearchValues  # noqa: E402
 from selfplay.game_distill import best_move  # noqa: E402
+from selfplay.league import score_against  # noqa: E402
 
 
 def label_score(game_name: str, simulations: int, opponent: str, games: int, seed: int = 0) -> tuple[float, float, int]:
@@ -35,15 +36,12 @@ def label_score(game_name: str, simulations: int, opponent: str, games: int, see
     def label(state):
         return best_move(game, values, state)
 
-    started, points = time.perf_counter(), 0.0
+    started, records = time.perf_counter(), []
     for index in range(games):
-        side = index % 2
         other = game.player(opponent, seed=f"labels:{index}")
-        record = play_game(game, game.opening(seed, index, "eval"), [label, other] if side == 0 else [other, label],
-                           names=("label", opponent) if side == 0 else (opponent, "label"))
-        winner = record.outcome.winner
-        points += 1.0 if winner == side else 0.5 if winner is None else 0.0
-    return points / games, time.perf_counter() - started, len(values)
+        players, names = ([label, other], ("label", opponent)) if index % 2 == 0 else ([other, label], (opponent, "label"))
+        records.append(play_game(game, game.opening(seed, index, "eval"), players, names))
+    return score_against(records, "label")["score"], time.perf_counter() - started, len(values)
 
 
 def main(argv: list[str] | None = None) -> int:
