@@ -33,7 +33,7 @@ from policy.pretrain import _train
 from policy.sampling import SamplingConfig, sample
 
 RESULT_FILE = "selfplay_game_pretrain.json"
-FORMAT_VERSION = 1  # bump when positions, prompts or training change, so old caches are not reused
+FORMAT_VERSION = 2  # bump when positions, prompts or training change, so old caches are not reused
 
 
 @dataclass

@@ -303,6 +303,7 @@ def test_connect_four_discs_fall_and_full_columns_are_refused():
     assert game.illegal_reason(full, 1) == "column 1 is full"
     assert game.illegal_reason(full, 7) == "there is no column 7 (columns 1-6)"
     assert "column 1 is full" in game.read_move(full, "<answer>1</answer>").reason
+    assert game.compact(full).splitlines()[:2] == ["-23456", "X....."]  # only legal columns are numbered
 
 
 def test_connect_four_board_size_is_configurable_and_checked():

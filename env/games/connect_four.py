@@ -134,8 +134,11 @@ class ConnectFour(Game):
         return "\n".join([header] + rows)
 
     def compact(self, state: Grid) -> str:
-        """The rows from the top, one character per cell, under the column numbers."""
-        header = "".join(str(column + 1) for column in range(self.columns))
+        """The rows from the top, one character per cell, under the numbers of the columns that are not full ("-"
+        over a full one): like tic-tac-toe's free squares, the legal moves are in the prompt to be copied. With every
+        column numbered, the 128-wide model lost 7-22 of 100 games against greedy by a move into a full column."""
+        top = (self.rows - 1) * self.columns
+        header = "".join(str(column + 1) if state.cells[top + column] == EMPTY else "-" for column in range(self.columns))
         rows = [state.cells[row * self.columns:(row + 1) * self.columns] for row in reversed(range(self.rows))]
         return "\n".join([header] + rows)
 
