@@ -288,6 +288,9 @@ def _train(campaign: GameCampaign, folder: Path) -> None:
     reward = PlayoutReward(game, positions, players, continuation, settings.num_playouts, settings.illegal_reward, seed,
                            settings.credit, settings.search_simulations)
     values = reward.search or SearchValues(game, settings.search_simulations, seed)  # one cache for both
+    reuse = config.game.distill.reuse_search
+    if reuse:
+        _recall_searches(campaign, values)
     distilled, fit = _distill(campaign, policy, values, folder, seed)
     rows = [{"prompt": policy.prompt_format.model_input(position_prompt(game, s, config.game.prompt)), "position": i}
             for i, (s, _) in enumerate(positions)]
@@ -304,6 +307,8 @@ def _train(campaign: GameCampaign, folder: Path) -> None:
     policy.prompt_format.save(folder / "candidate")
     if distilled:  # GRPO comes after the distillation: how much of the fit it kept
         fit["best_move_rate"] = _fit(campaign, policy, values, distilled)
+    if reuse:
+        _save_json(folder / "search_values.json", {"simulations": values.simulations, "values": values.searched()})
     stats = reward.stats
     _save_json(folder / "train.json", {**stats.as_metrics(), "positions": len(positions), "distilled": len(distilled), **fit,
                                        "illegal_reasons": dict(stats.reasons.most_common(10))})
@@ -331,6 +336,20 @@ def _distill(campaign: GameCampaign, policy: Any, values: SearchValues, folder: 
         distill(policy, game, distinct, config.game.prompt, settings, values, folder / "distill", seed + len(fits), current)
         fits.append(_fit(campaign, policy, values, distinct))
     return distinct, {"distill_best_move_rate": fits[-1], "distill_rounds": len(fits), "distill_fits": fits}
+
+
+def _recall_searches(campaign: GameCampaign, values: SearchValues) -> None:
+    """`game.distill.reuse_search`: the values the replayed generations' searches stored (at the same number of
+    simulations) are taken, not searched again."""
+    current = campaign.state.generation
+    for generation in range(max(1, current - campaign.config.game.distill.replay_generations), current):
+        path = campaign.folder(generation) / "search_values.json"
+        try:
+            stored = _load_json(path, {})
+            if stored.get("simulations") == values.simulations:
+                values.recall(stored.get("values", {}))
+        except (ValueError, AttributeError) as error:  # not JSON, or not what `searched` wrote
+            raise CampaignError(f"{path}: {error}; delete the file to search those positions again") from None
 
 
 def _fit(campaign: GameCampaign, policy: Any, values: SearchValues, states: list[Any]) -> float:

@@ -162,6 +162,11 @@ class GameDistillSettings:
     # A replay buffer, as AlphaGo Zero trained on its last 500,000 games: the positions of this many earlier
     # generations' league games join this generation's (each distinct position once). 0: this one only.
     replay_generations: int = 0
+    # Replayed positions keep the values their own generation's search gave them (generations/N/
+    # search_values.json: the positions it searched first), as AlphaGo Zero stored each game's search targets,
+    # instead of being searched again with this generation's seed: a replayed position costs no search.
+    # false: every generation searches its replayed positions anew (how tic-tac-toe's figures were measured).
+    reuse_search: bool = False
     # Train on every symmetric image of each position too (Game.symmetries: tic-tac-toe's 8, Connect Four's
     # mirror), as AlphaGo Zero did: positions the league has not reached yet are covered by their twins.
     symmetries: bool = True

@@ -50,6 +50,7 @@ FAST = [
     "game.eval.start_games=2",
     "game.distill.steps=5",
     "game.distill.replay_generations=1",
+    "game.distill.reuse_search=true",
 ]
 
 
@@ -234,6 +235,10 @@ def test_distillation_trains_on_both_sides_positions_their_symmetries_and_earlie
     distilled = [json.loads((run_dir / "generations" / f"{g:04d}" / "train.json").read_text())["distilled"] for g in (1, 2)]
     assert distilled[0] == len(positions(1) | first_position)
     assert distilled[1] == len(positions(1) | positions(2) | first_position) > len(positions(2))  # replay: gen 1's too
+    # game.distill.reuse_search: generation 2 took generation 1's search values, and searched none of them again
+    searched = [json.loads((run_dir / "generations" / f"{g:04d}" / "search_values.json").read_text()) for g in (1, 2)]
+    assert all(stored["simulations"] == 1000 and stored["values"] for stored in searched)
+    assert not set(searched[0]["values"]) & set(searched[1]["values"])
     selection = json.loads((run_dir / "generations" / "0001" / "positions.json").read_text())
     champion_to_move = selection["positions"]
     # game.league.start_games: 2 of the 8 games from the empty board, their moves replayable from it

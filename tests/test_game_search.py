@@ -88,6 +88,33 @@ def test_search_values_remember_each_position(tictactoe):
     assert values(state, 0) == pytest.approx(1.0 - first) and len(values) == 1  # asked again: not searched again
 
 
+def test_stored_search_values_are_recalled_in_another_search_and_not_searched_again(tictactoe):
+    """`searched` then `recall`, through JSON as a campaign stores them: a stored position keeps its stored value
+    (not the one a search with another seed would give) and is not stored again; a new one is searched."""
+    import json
+
+    stored, new = Board("X........"), Board("X...O....")
+    first = SearchValues(tictactoe, 30, seed=7)
+    first(stored, 0)
+    saved = json.loads(json.dumps(first.searched()))
+    assert list(saved) == [repr(stored)]
+    later = SearchValues(tictactoe, 30, seed=8)
+    later.recall(saved)
+    assert later(stored, 1) == pytest.approx(1.0 - first(stored, 0))
+    later(new, 0)
+    assert list(later.searched()) == [repr(new)]
+    # a value planted under the stored key is what is recalled: the position is really not searched again
+    planted = SearchValues(tictactoe, 30, seed=8)
+    planted.recall({repr(stored): 0.125})
+    assert planted(stored, 0) == 0.125
+
+
+@pytest.mark.parametrize("values", [{"Board(cells='X........')": 1.5}, {"x": "0.5"}, {"x": True}, {3: 0.5}])
+def test_recalling_malformed_stored_values_is_refused(tictactoe, values):
+    with pytest.raises(ValueError, match="points in \\[0, 1\\]"):
+        SearchValues(tictactoe, 30).recall(values)
+
+
 def test_random_win_share_estimates_the_share_of_random_games_a_side_wins(tictactoe):
     # X at 1 2 9, O at 3 8, O to move; every random game from here enumerated: X wins 2/3 of them, O 1/6
     state = Board("XXO....OX")

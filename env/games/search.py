@@ -72,12 +72,32 @@ class SearchValues:
         _check_count("simulations", simulations)  # at construction, not at the first position asked
         self.game, self.simulations, self.seed, self.exploration = game, simulations, seed, exploration
         self._points: dict[State, float] = {}  # state -> points for side 0
+        self._searched: set[State] = set()  # the states of _points this search valued itself (not recalled)
+        self._recalled: dict[str, float] = {}  # repr(state) -> points for side 0, from an earlier search
         self._wins: dict[tuple[State, int, int], float] = {}  # (state, side, playouts) -> random_win_share
 
     def __call__(self, state: State, side: int) -> float:
         if state not in self._points:
-            self._points[state] = search_value(self.game, state, 0, self.simulations, self.seed, self.exploration)
+            recalled = self._recalled.get(repr(state)) if self._recalled else None
+            if recalled is None:
+                recalled = search_value(self.game, state, 0, self.simulations, self.seed, self.exploration)
+                self._searched.add(state)
+            self._points[state] = recalled
         return _for(side, self._points[state])
+
+    def searched(self) -> dict[str, float]:
+        """The values this search computed (not those it recalled), by `repr(state)`, as points for side 0: what
+        `recall` takes back, in another process. A plugin state whose repr is not stable is only searched again."""
+        return {repr(state): self._points[state] for state in self._searched}
+
+    def recall(self, values: dict[str, float]) -> None:
+        """Take the values an earlier search stored (`searched`): a position found there is not searched again,
+        as AlphaGo Zero kept each game's search targets instead of searching its old games anew."""
+        for key, points in values.items():
+            if not isinstance(key, str) or isinstance(points, bool) or not isinstance(points, (int, float)) \
+                    or not 0.0 <= points <= 1.0:
+                raise ValueError(f"a stored search value must map a position to points in [0, 1], got {key!r}: {points!r}")
+        self._recalled.update(values)
 
     def win_share(self, state: State, side: int, playouts: int) -> float:
         """`random_win_share`, remembered per (state, side, playouts). Not seeded by this search's seed: a
