@@ -3,6 +3,7 @@
     $ .venv/bin/python -m pytest tests/test_game_search.py -q
 """
 
+import json
 import random
 
 import pytest
@@ -91,8 +92,6 @@ def test_search_values_remember_each_position(tictactoe):
 def test_stored_search_values_are_recalled_in_another_search_and_not_searched_again(tictactoe):
     """`searched` then `recall`, through JSON as a campaign stores them: a stored position keeps its stored value
     (not the one a search with another seed would give) and is not stored again; a new one is searched."""
-    import json
-
     stored, new = Board("X........"), Board("X...O....")
     first = SearchValues(tictactoe, 30, seed=7)
     first(stored, 0)
