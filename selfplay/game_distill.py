@@ -42,12 +42,18 @@ def best_move(game: Game, values: SearchValues, state: State, tie_break_playouts
 
 
 def best_moves(game: Game, values: SearchValues, state: State) -> list[Move]:
-    """Every legal move of the highest value for the side to move, in legal-move order."""
-    mover, scored = game.to_move(state), {}
+    """Every legal move of the highest value for the side to move, in legal-move order; a move that wins at once
+    outranks one the search proved to win later: a label that postpones a win teaches the model to skip wins
+    (23% of Connect Four's win-in-one positions were labelled so, and the model missed wins against greedy)."""
+    mover, scored, wins_now = game.to_move(state), {}, []
     for move in game.legal_moves(state):
         after = game.apply(state, move)
         outcome = game.outcome(after)
         scored[move] = outcome.points(mover) if outcome is not None else values(after, mover)
+        if outcome is not None and outcome.winner == mover:
+            wins_now.append(move)
+    if wins_now:
+        return wins_now
     best = max(scored.values())
     return [move for move, value in scored.items() if value == best]
 

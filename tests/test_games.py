@@ -5,6 +5,7 @@
 
 import random
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -315,6 +316,40 @@ def test_connect_four_board_size_is_configurable_and_checked():
         ConnectFour(columns=12)
     with pytest.raises(ValueError, match="connect must be in 2..6"):
         ConnectFour(connect=7)
+
+
+def test_connect_four_threat_marks_agree_with_the_rules_in_played_positions():
+    game, plain = ConnectFour(threats=True), ConnectFour()
+    checked = set()
+    for index in range(60):  # random games to the end: every kind of mark turns up
+        state, rng = game.opening(5, index).state, random.Random(index)
+        while game.outcome(state) is None:
+            me, marks = game.to_move(state), game.threat_marks(state)
+            for column, mark in zip(range(1, 7), marks):
+                if column not in game.legal_moves(state):
+                    expected = "-"
+                elif game.apply(state, column).winner == me:
+                    expected = "+"
+                elif game.apply(replace(state, to_move=1 - me), column).winner == 1 - me:
+                    expected = "!"
+                else:
+                    after = game.apply(state, column)
+                    on_top = column in game.legal_moves(after) and game.apply(after, column).winner == 1 - me
+                    expected = "^" if on_top else "."
+                assert mark == expected, (game.compact(state), column)
+                checked.add(mark)
+            assert game.compact(state).splitlines() == [plain.compact(state).splitlines()[0], marks,
+                                                         *plain.compact(state).splitlines()[1:]]
+            state = game.apply(state, rng.choice(game.legal_moves(state)))
+    assert checked == set("+!^.-")
+
+
+def test_connect_four_threats_option_is_checked():
+    with pytest.raises(ValueError, match="threats must be true or false"):
+        ConnectFour(threats="yes")
+    state = replay(ConnectFour(), [1, 2, 1, 2, 1])
+    assert len(ConnectFour().compact(state).splitlines()) == 6  # off by default: numbers and rows, as before
+    assert ConnectFour(threats=True).compact(state).splitlines()[1] == "!....."  # O must block column 1
 
 
 def test_connect_four_mirror_images_share_a_key():

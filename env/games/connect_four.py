@@ -57,8 +57,12 @@ class ConnectFour(Game):
     opening_plies = (2, 5)
     teacher_errors = "never blocks: it ignores a column where the opponent's next disc would connect"
 
-    def __init__(self, answer_format: str | None = None, rows: int = 5, columns: int = 6, connect: int = 4):
+    def __init__(self, answer_format: str | None = None, rows: int = 5, columns: int = 6, connect: int = 4,
+                 threats: bool = False):
         super().__init__(answer_format)
+        if not isinstance(threats, bool):
+            raise ValueError(f"{NAME}: threats must be true or false, got {threats!r}")
+        self.threats = threats
         if not 1 <= columns <= 9 or rows < 1:
             raise ValueError(f"{NAME}: need 1 <= columns <= 9 and rows >= 1, got {rows} rows and {columns} columns")
         if not 2 <= connect <= max(rows, columns):
@@ -140,7 +144,28 @@ class ConnectFour(Game):
         top = (self.rows - 1) * self.columns
         header = "".join(str(column + 1) if state.cells[top + column] == EMPTY else "-" for column in range(self.columns))
         rows = [state.cells[row * self.columns:(row + 1) * self.columns] for row in reversed(range(self.rows))]
-        return "\n".join([header] + rows)
+        return "\n".join([header] + ([self.threat_marks(state)] if self.threats else []) + rows)
+
+    def threat_marks(self, state: Grid) -> str:
+        """One character per column for the side to move (option `threats`): "+" my disc there connects, "!" the
+        opponent's would (block it), "^" my disc there lets the opponent connect on top of it, "." none of these,
+        "-" full. AlphaGo's policy network read such hand-made tactical features (ladders, liberties) beside the
+        stones; here they spare the small model from finding every line of four in the grid by attention."""
+        me = state.to_move
+        mine, theirs = set(self.winning_moves(state, me)), set(self.winning_moves(state, 1 - me))
+        legal = set(self.legal_moves(state))
+        marks = []
+        for move in range(1, self.columns + 1):
+            if move not in legal:
+                marks.append("-")
+            elif move in mine:
+                marks.append("+")
+            elif move in theirs:
+                marks.append("!")
+            else:
+                after = self.apply(state, move)
+                marks.append("^" if after.winner is None and move in self.winning_moves(after, 1 - me) else ".")
+        return "".join(marks)
 
     def render_move(self, move: int) -> str:
         return str(move)
