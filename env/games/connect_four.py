@@ -151,20 +151,21 @@ class ConnectFour(Game):
         opponent's would (block it), "^" my disc there lets the opponent connect on top of it, "." none of these,
         "-" full. AlphaGo's policy network read such hand-made tactical features (ladders, liberties) beside the
         stones; here they spare the small model from finding every line of four in the grid by attention."""
-        me = state.to_move
-        mine, theirs = set(self.winning_moves(state, me)), set(self.winning_moves(state, 1 - me))
-        legal = set(self.legal_moves(state))
+        me, legal = state.to_move, self.legal_moves(state)
+        as_opponent = replace(state, to_move=1 - me)
         marks = []
         for move in range(1, self.columns + 1):
             if move not in legal:
                 marks.append("-")
-            elif move in mine:
+                continue
+            after = self.apply(state, move)
+            if after.winner == me:
                 marks.append("+")
-            elif move in theirs:
+            elif self.apply(as_opponent, move).winner == 1 - me:
                 marks.append("!")
-            else:
-                after = self.apply(state, move)
-                marks.append("^" if after.winner is None and move in self.winning_moves(after, 1 - me) else ".")
+            else:  # only the cell on top of my disc is new to the opponent: one more disc in the same column
+                on_top = self.illegal_reason(after, move) is None and self.apply(after, move).winner == 1 - me
+                marks.append("^" if on_top else ".")
         return "".join(marks)
 
     def render_move(self, move: int) -> str:
