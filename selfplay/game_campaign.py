@@ -285,9 +285,10 @@ def _train(campaign: GameCampaign, folder: Path) -> None:
     names = {continuation, *(opponent for _, opponent in positions)}
     # Search credit plays no model on, so none is loaded for it.
     players = {} if settings.credit == "search" else _players(campaign, names, settings.temperature, seed)
+    symmetric = config.game.distill.symmetric_labels
     reward = PlayoutReward(game, positions, players, continuation, settings.num_playouts, settings.illegal_reward, seed,
-                           settings.credit, settings.search_simulations)
-    values = reward.search or SearchValues(game, settings.search_simulations, seed)  # one cache for both
+                           settings.credit, settings.search_simulations, symmetric)
+    values = reward.search or SearchValues(game, settings.search_simulations, seed, symmetric=symmetric)  # one cache for both
     reuse = config.game.distill.reuse_search
     if reuse:
         _recall_searches(campaign, values)

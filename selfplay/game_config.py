@@ -170,6 +170,11 @@ class GameDistillSettings:
     # Train on every symmetric image of each position too (Game.symmetries: tic-tac-toe's 8, Connect Four's
     # mirror), as AlphaGo Zero did: positions the league has not reached yet are covered by their twins.
     symmetries: bool = True
+    # A position and its symmetric images share one searched value (and tie-break playouts), and equal moves are
+    # ordered by the position they lead to, so the images' labels are each other's images. false: each image is
+    # searched alone, and its label agrees with the mirrored label of its twin in about 0.64 of Connect Four's
+    # pairs (benchmarks/mirror_labels.py); how tic-tac-toe's and Connect Four's figures were measured.
+    symmetric_labels: bool = False
     # Distil again, another schedule of `steps` at the generation's rate, while the champion's greedy move is one
     # of the search's best at fewer than `fit_target` of the positions, up to `max_rounds` in all: a seed whose
     # network fits slowly gets the steps it needs, one that fits at once spends no more.

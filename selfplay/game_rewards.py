@@ -64,13 +64,13 @@ class PlayoutReward:
 
     def __init__(self, game: Game, positions: Sequence[tuple[State, str]], players: dict[str, Any], continuation: str,
                  num_playouts: int, illegal_reward: float = 0.0, seed: int = 0, credit: str = "playouts",
-                 search_simulations: int = 200):
+                 search_simulations: int = 200, symmetric_search: bool = False):
         if credit not in CREDITS:
             raise ValueError(f"PlayoutReward: credit must be one of {', '.join(CREDITS)}; got {credit!r}")
         self.game, self.positions, self.players = game, positions, players  # positions: (state, opponent's name)
         self.continuation, self.num_playouts, self.illegal_reward = continuation, num_playouts, illegal_reward
         self.seed, self.calls, self.stats = seed, 0, RewardStats()
-        self.search = SearchValues(game, search_simulations, seed) if credit == "search" else None
+        self.search = SearchValues(game, search_simulations, seed, symmetric=symmetric_search) if credit == "search" else None
 
     def __call__(self, completions: Sequence[Any], position: Sequence[int], **_: Any) -> list[float]:
         game, rewards, playouts = self.game, [0.0] * len(completions), []

@@ -290,6 +290,45 @@ def test_best_moves_are_the_wins_at_once_even_where_a_later_win_is_proven():
     assert postponable >= 10  # the case the rule is for does occur
 
 
+def _mirror_pairs(game, count):
+    """(position, its mirror image) from random Connect Four games, the symmetric positions left out."""
+    pairs = []
+    for index in range(count):
+        state, rng = game.opening(3, index).state, random.Random(index)
+        while game.outcome(state) is None and len(pairs) < count:
+            images = game.symmetries(state)
+            if len(images) == 2:
+                pairs.append(tuple(images))
+            state = game.apply(state, rng.choice(game.legal_moves(state)))
+    return pairs
+
+
+@pytest.mark.parametrize("tie_break_playouts", [0, 16])
+def test_symmetric_labels_label_a_mirror_image_with_the_mirrored_move(tie_break_playouts):
+    """Each image searched alone, a position and its mirror get labels that are not each other's mirror
+    (search noise, and the first of equal moves in column order); with `symmetric` they always are."""
+    game = get_game("connect_four", answer_format="answer_line", threats=True)
+    pairs, mirrored = _mirror_pairs(game, 60), lambda move: game.columns + 1 - move
+
+    def agreement(symmetric):
+        values = SearchValues(game, 24, seed=0, symmetric=symmetric)
+        return sum(mirrored(best_move(game, values, a, tie_break_playouts)) == best_move(game, values, b, tie_break_playouts)
+                   for a, b in pairs) / len(pairs)
+
+    assert agreement(symmetric=True) == 1.0
+    assert agreement(symmetric=False) < 0.9  # the defect the option is for
+
+
+def test_symmetric_values_search_a_position_once_for_all_its_images():
+    game = get_game("connect_four")
+    values = SearchValues(game, 24, seed=0, symmetric=True)
+    a, b = _mirror_pairs(game, 1)[0]
+    assert values(a, 0) == values(b, 0) and len(values.searched()) == 1
+    alone = SearchValues(game, 24, seed=0)
+    alone(a, 0), alone(b, 0)
+    assert len(alone.searched()) == 2
+
+
 def test_gate_games_start_from_the_first_position_or_from_training_openings():
     game = get_game("tictactoe")
     starts = gate_openings(game, GameGateSettings(from_start=True), seed=3, first=4, count=5)
