@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).parent.parent))
 from env.games.registry import get_game  # noqa: E402
 from env.games.search import SearchValues  # noqa: E402
 from selfplay.config_loader import load_config  # noqa: E402
-from selfplay.game_campaign import _game_positions  # noqa: E402
+from selfplay.game_campaign import game_positions  # noqa: E402
 from selfplay.game_distill import best_move, best_moves  # noqa: E402
 
 
@@ -46,7 +46,7 @@ def mirror_agreement(run_dir: Path, generation: int, num_pairs: int, symmetric: 
     states = []
     for folder in folders:
         values.recall(json.loads((folder / "search_values.json").read_text())["values"])
-        states += _game_positions(game, json.loads((folder / "positions.json").read_text()))
+        states += game_positions(game, json.loads((folder / "positions.json").read_text()))
     states = [state for state in dict.fromkeys(states) if game.outcome(state) is None]
     pairs = [tuple(game.symmetries(state)) for state in states if len(game.symmetries(state)) == 2]
     random.Random(0).shuffle(pairs)

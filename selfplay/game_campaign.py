@@ -328,7 +328,7 @@ def _distill(campaign: GameCampaign, policy: Any, values: SearchValues, folder: 
     current, replayed = campaign.state.generation, settings.replay_generations
     states = [game.initial_state(random.Random(f"distill:{seed}"))]  # the first position: openings start later
     states += [state for generation in range(max(1, current - replayed), current + 1)
-               for state in _game_positions(game, _load_json(campaign.folder(generation) / "positions.json", {}))]
+               for state in game_positions(game, _load_json(campaign.folder(generation) / "positions.json", {}))]
     if settings.symmetries:
         states = [image for state in states for image in game.symmetries(state)]
     distinct = [s for s in dict.fromkeys(states) if game.outcome(s) is None]  # each position once: rare ones count
@@ -374,7 +374,7 @@ def league_opening(game: Game, seed: int, entry: dict[str, Any]) -> Any:
     return game.opening(seed, entry["index"])
 
 
-def _game_positions(game: Game, selection: dict[str, Any]) -> list[Any]:
+def game_positions(game: Game, selection: dict[str, Any]) -> list[Any]:
     """Every position of a generation's league games, whoever was to move: the search labels either side's move,
     and the champion plays both colours."""
     if "games" not in selection:  # a run folder from before the games were saved: the champion's positions

@@ -35,7 +35,7 @@ def best_move(game: Game, values: SearchValues, state: State, tie_break_playouts
     """The legal move with the highest value for the side to move; among equals, the one after which
     `tie_break_playouts` random playouts win most often for the mover (0: the first in legal-move order)."""
     tied = best_moves(game, values, state)
-    if values.symmetric:  # equals in an order that a mirror image keeps: the form of the position after the move
+    if values.symmetric and len(tied) > 1:  # equals in an order that a mirror image keeps: the form of the position after the move
         tied = sorted(tied, key=lambda move: min(repr(image) for image in game.symmetries(game.apply(state, move))))
     if tie_break_playouts and len(tied) > 1:
         mover = game.to_move(state)
