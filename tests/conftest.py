@@ -34,3 +34,11 @@ def quickstart_imitator(tmp_path_factory):
 
 def quickstart_seed_settings() -> list[str]:
     return [f"policy.tiny.seed={QUICKSTART_PRETRAINING_SEED}", f"pretrain.seed={QUICKSTART_PRETRAINING_SEED}"]
+
+
+@pytest.fixture(scope="session")
+def fast_cache(tmp_path_factory):
+    """One model cache for the FAST campaigns (tests/campaign_settings.py) whose tests do not look inside it: the
+    pretraining is keyed by its settings, so each distinct one trains once a session and later launches reuse it,
+    as a user's second launch would. A test that checks what lands in the cache keeps its own."""
+    return tmp_path_factory.mktemp("fast-cache")

@@ -14,15 +14,10 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("cache")
-
-
-@pytest.fixture(scope="module")
-def finished(tmp_path_factory, cache_dir):
+def finished(tmp_path_factory, fast_cache):
     """One 2-generation campaign with the gate open, so both candidates are promoted and registered."""
     tmp_path = tmp_path_factory.mktemp("campaign")
-    assert main(["launch", *fast_settings(tmp_path, cache_dir, "name=e2e", "gate.test=none")]) == 0
+    assert main(["launch", *fast_settings(tmp_path, fast_cache, "name=e2e", "gate.test=none")]) == 0
     uri = f"sqlite:///{tmp_path / 'runs' / 'mlflow.db'}"
     client = MlflowClient(tracking_uri=uri)
     experiment = client.get_experiment_by_name("e2e")
@@ -126,8 +121,8 @@ def test_compare_prints_the_generations(finished, capsys):
         assert row[7] == ("-" if record.generation == 0 else f"{record.gate_wins}-{record.gate_losses}")
 
 
-def test_launch_refuses_an_existing_run_folder(finished, cache_dir, capsys):
+def test_launch_refuses_an_existing_run_folder(finished, fast_cache, capsys):
     run_dir, _, _ = finished
     tmp_path = run_dir.parent.parent
-    assert main(["launch", *fast_settings(tmp_path, cache_dir, "name=e2e")]) == 1
+    assert main(["launch", *fast_settings(tmp_path, fast_cache, "name=e2e")]) == 1
     assert "selfplay resume" in capsys.readouterr().err

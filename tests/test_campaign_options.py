@@ -18,8 +18,8 @@ def _runs(tmp_path, name):
     return client, client.search_runs([experiment.experiment_id])
 
 
-def test_expert_iteration_fine_tunes_on_verified_solutions_before_rl(tmp_path):
-    settings = fast_settings(tmp_path, tmp_path / "cache", "name=ei", "generations=1", "expert_iteration.enabled=true",
+def test_expert_iteration_fine_tunes_on_verified_solutions_before_rl(tmp_path, fast_cache):
+    settings = fast_settings(tmp_path, fast_cache, "name=ei", "generations=1", "expert_iteration.enabled=true",
                              "expert_iteration.max_steps=2", "expert_iteration.max_success_rate=1.0",
                              "pretrain.max_steps=150", "pretrain.learning_rate=3e-3")
     assert main(["launch", *settings]) == 0

@@ -32,11 +32,10 @@ def _generation(runs, generation):
 
 
 @pytest.fixture(scope="module")
-def single_and_double(tmp_path_factory):
-    cache_dir = tmp_path_factory.mktemp("cache")
-    single = _campaign(tmp_path_factory.mktemp("one"), cache_dir, "one", [sys.executable])
+def single_and_double(tmp_path_factory, fast_cache):
+    single = _campaign(tmp_path_factory.mktemp("one"), fast_cache, "one", [sys.executable])
     launcher = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(ACCELERATE_CONFIG)]
-    double = _campaign(tmp_path_factory.mktemp("two"), cache_dir, "two", launcher)
+    double = _campaign(tmp_path_factory.mktemp("two"), fast_cache, "two", launcher)
     return single, double
 
 

@@ -22,10 +22,10 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def campaign(tmp_path_factory):
+def campaign(tmp_path_factory, fast_cache):
     """Two generations, gate open so both are promoted; the tiny model's registration copies it."""
     tmp_path = tmp_path_factory.mktemp("mlflow-campaign")
-    settings = fast_settings(tmp_path, tmp_path / "cache", "name=seen", "gate.test=none", "eval.num_samples=0")
+    settings = fast_settings(tmp_path, fast_cache, "name=seen", "gate.test=none", "eval.num_samples=0")
     assert main(["launch", *settings]) == 0
     uri = f"sqlite:///{tmp_path / 'runs' / 'mlflow.db'}"
     client = MlflowClient(uri)

@@ -27,9 +27,9 @@ def _generation_runs(client, name):
     return runs, sorted(r.data.tags["generation"] for r in runs if r.data.tags.get("selfplay.kind") == "generation")
 
 
-def test_campaign_logs_to_a_tracking_server_over_http(tmp_path):
+def test_campaign_logs_to_a_tracking_server_over_http(tmp_path, fast_cache):
     with MlflowServer(tmp_path) as server:
-        settings = fast_settings(tmp_path, tmp_path / "cache", "name=remote", "generations=1", "gate.test=none")
+        settings = fast_settings(tmp_path, fast_cache, "name=remote", "generations=1", "gate.test=none")
         assert main(["launch", *settings, "--tracking-uri", server.uri]) == 0
         client = MlflowClient(tracking_uri=server.uri)
         runs, generations = _generation_runs(client, "remote")
@@ -55,10 +55,10 @@ def test_server_down_at_start_is_a_clear_error_before_training(tmp_path, capsys,
     assert not (tmp_path / "cache" / "pretrained").exists()  # no training started
 
 
-def test_server_lost_mid_campaign_stops_cleanly_and_resume_finishes(tmp_path):
+def test_server_lost_mid_campaign_stops_cleanly_and_resume_finishes(tmp_path, fast_cache):
     server = MlflowServer(tmp_path).start()
     name, run_dir = "lost", tmp_path / "runs" / "lost"
-    command = [sys.executable, "-m", "selfplay", "launch", *fast_settings(tmp_path, tmp_path / "cache", f"name={name}"),
+    command = [sys.executable, "-m", "selfplay", "launch", *fast_settings(tmp_path, fast_cache, f"name={name}"),
                "--tracking-uri", server.uri]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, **QUICK_FAILURE})

@@ -61,9 +61,8 @@ def _generation_one_selected(run_dir):
     ],
     ids=["mid-training", "after-selection"],
 )
-def test_killed_campaign_resumes_with_every_generation_exactly_once(tmp_path, ready, extra, capsys):
-    cache_dir = tmp_path / "cache"
-    run_dir = _launch_and_kill(tmp_path, cache_dir, "killed", ready, extra)
+def test_killed_campaign_resumes_with_every_generation_exactly_once(tmp_path, fast_cache, ready, extra, capsys):
+    run_dir = _launch_and_kill(tmp_path, fast_cache, "killed", ready, extra)
     client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'runs' / 'mlflow.db'}")
     experiment = client.get_experiment_by_name("killed")
     assert any(r.info.status == "RUNNING" for r in client.search_runs([experiment.experiment_id]))
@@ -84,9 +83,8 @@ def test_killed_campaign_resumes_with_every_generation_exactly_once(tmp_path, re
         assert "resuming training from" in capsys.readouterr().out
 
 
-def test_resume_of_a_finished_campaign_changes_nothing(tmp_path, capsys):
-    cache_dir = tmp_path / "cache"
-    assert main(["launch", *fast_settings(tmp_path, cache_dir, "name=done", "generations=1")]) == 0
+def test_resume_of_a_finished_campaign_changes_nothing(tmp_path, fast_cache, capsys):
+    assert main(["launch", *fast_settings(tmp_path, fast_cache, "name=done", "generations=1")]) == 0
     run_dir = tmp_path / "runs" / "done"
     before = (run_dir / "state.json").read_text()
     assert main(["resume", str(run_dir)]) == 0
