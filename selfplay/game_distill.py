@@ -35,11 +35,14 @@ def best_move(game: Game, values: SearchValues, state: State, tie_break_playouts
     """The legal move with the highest value for the side to move; among equals, the one after which
     `tie_break_playouts` random playouts win most often for the mover (0: the first in legal-move order)."""
     tied = best_moves(game, values, state)
-    if values.symmetric and len(tied) > 1:  # equals in an order that a mirror image keeps: the form of the position after the move
-        tied = sorted(tied, key=lambda move: min(repr(image) for image in game.symmetries(game.apply(state, move))))
-    if tie_break_playouts and len(tied) > 1:
+    if len(tied) == 1:
+        return tied[0]
+    after = {move: game.apply(state, move) for move in tied}
+    if values.symmetric:  # equals in an order that a mirror image keeps: the form of the position after the move
+        tied = sorted(tied, key=lambda move: min(repr(image) for image in game.symmetries(after[move])))
+    if tie_break_playouts:
         mover = game.to_move(state)
-        return max(tied, key=lambda move: values.win_share(game.apply(state, move), mover, tie_break_playouts))
+        return max(tied, key=lambda move: values.win_share(after[move], mover, tie_break_playouts))
     return tied[0]
 
 

@@ -90,8 +90,9 @@ class SearchValues:
         """A twin's value (with `symmetric`), else a recalled one, else this search's own."""
         images = self._images(state)
         for image in images:
-            if image in self._points:
-                return self._points[image]
+            points = self._points.get(image)
+            if points is not None:
+                return points
         for image in images if self._recalled else ():
             if repr(image) in self._recalled:
                 return self._recalled[repr(image)]
@@ -120,8 +121,9 @@ class SearchValues:
         tie-break that changed with each generation's seed would relabel close ties from one to the next."""
         key = (state, side, playouts)
         if key not in self._wins:
-            twins = [(image, side, playouts) for image in self._images(state) if (image, side, playouts) in self._wins]
-            self._wins[key] = self._wins[twins[0]] if twins else random_win_share(self.game, state, side, playouts)
+            twins = (self._wins.get((image, side, playouts)) for image in self._images(state))
+            twin = next((share for share in twins if share is not None), None)
+            self._wins[key] = twin if twin is not None else random_win_share(self.game, state, side, playouts)
         return self._wins[key]
 
     def __len__(self) -> int:
