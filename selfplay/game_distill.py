@@ -35,7 +35,7 @@ def best_move(game: Game, values: SearchValues, state: State, tie_break_playouts
     """The legal move with the highest value for the side to move; among equals, the one after which
     `tie_break_playouts` random playouts win most often for the mover (0: the first in legal-move order)."""
     tied = best_moves(game, values, state)
-    if len(tied) == 1:
+    if len(tied) == 1 or not (values.symmetric or tie_break_playouts):  # nothing to order: apply no move
         return tied[0]
     after = {move: game.apply(state, move) for move in tied}
     if values.symmetric:  # equals in an order that a mirror image keeps: the form of the position after the move
