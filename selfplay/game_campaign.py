@@ -246,9 +246,10 @@ def _select(campaign: GameCampaign, folder: Path) -> None:
     rng = random.Random(f"league:{config.seed}:{generation}")
     champion = league.champion
     firsts = [first_position(game, "league-start", seed, index) for index in range(settings.start_games)]
+    weights = league.hard_weights(settings.reference_players) if settings.opponent_weighting == "hard" else None
     matches = []
     for index, opening in enumerate(firsts + game.openings(settings.num_games - settings.start_games, seed)):
-        opponent = league.opponent(rng, settings.latest_probability, settings.reference_players)
+        opponent = league.opponent(rng, settings.latest_probability, settings.reference_players, weights)
         matches.append((opening, champion, opponent) if index % 2 == 0 else (opening, opponent, champion))
     starts = [True] * len(firsts) + [False] * (len(matches) - len(firsts))
     players = _players(campaign, {name for _, a, b in matches for name in (a, b)}, settings.temperature, seed)
@@ -259,10 +260,10 @@ def _select(campaign: GameCampaign, folder: Path) -> None:
         for count in _turns_of(game, opening, record, champion):
             positions.append({"index": opening.index, "start": start, "moves": list(record.moves[:count]),
                               "opponent": opponent})
-    games = [{"index": opening.index, "start": start, "moves": list(record.moves)}
+    games = [{"index": opening.index, "start": start, "moves": list(record.moves), "players": list(record.players)}
              for (opening, _, _), record, start in zip(matches, records, starts)]
     _save_json(folder / "positions.json", {"seed": seed, "positions": positions, "games": games,
-                                           "results": _results(records)})
+                                           "results": _results(records), "opponent_weights": weights})
 
 
 def _train(campaign: GameCampaign, folder: Path) -> None:

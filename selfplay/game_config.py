@@ -26,6 +26,7 @@ ANCHOR = "random"  # ratings are anchored at the random player (selfplay/ratings
 PROMPTS = ("full", "board", "compact")
 ON_REJECT = ("champion", "candidate")
 CREDITS = ("playouts", "search")  # how game.reward scores a move that does not end the game
+OPPONENT_WEIGHTINGS = ("uniform", "hard")  # how game.league draws the opponents other than the latest champion
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,16 @@ class LeagueSettings:
     # played from the start never learns them, and a person playing it starts there.
     start_games: int = 0
     temperature: float = 1.0  # the champion's sampling temperature in those games: varied positions
+    # How the rest are drawn: "uniform", or "hard": in proportion to (1 - x)^2, x the champion's expected score
+    # against each from the league's Elo (AlphaStar's prioritized fictitious self-play). Uniform, the share
+    # of games against any one reference player falls as champions accumulate (1/4 of the games at generation
+    # 1 of configs/connect_four.yaml, 1/10 at generation 4), however hard that player still is for the champion.
+    opponent_weighting: str = "uniform"
 
     def __post_init__(self):
+        if self.opponent_weighting not in OPPONENT_WEIGHTINGS:
+            raise ValueError(f"game.league.opponent_weighting must be one of {', '.join(OPPONENT_WEIGHTINGS)}; "
+                             f"got {self.opponent_weighting!r}")
         if not 0.0 <= self.latest_probability <= 1.0:
             raise ValueError(f"game.league.latest_probability must be in [0, 1], got {self.latest_probability}")
         if self.latest_probability < 1.0 and not self.reference_players:

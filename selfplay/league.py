@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from env.games.game import GameRecord
-from selfplay.ratings import ANCHOR, GameResult, fit_ratings
+from selfplay.ratings import ANCHOR, GameResult, expected_points, fit_ratings
 
 LEAGUE_FILE = "league.json"
 
@@ -64,8 +64,10 @@ class League:
         if name not in self.champions:
             self.champions.append(name)
 
-    def opponent(self, rng: random.Random, latest_probability: float, reference_players: Sequence[str]) -> str:
-        """The league's sampling rule: the latest champion with `latest_probability`, else uniform over the rest.
+    def opponent(self, rng: random.Random, latest_probability: float, reference_players: Sequence[str],
+                 weights: dict[str, float] | None = None) -> str:
+        """The league's sampling rule: the latest champion with `latest_probability`, else one of the rest,
+        uniformly or in proportion to `weights` (`hard_weights`).
 
         "The rest" is the earlier champions and the reference players; with none
         of them (generation 1 and no reference players) it is the champion.
@@ -73,7 +75,22 @@ class League:
         others = self.champions[:-1] + list(reference_players)
         if not others or rng.random() < latest_probability:
             return self.champion
-        return others[rng.randrange(len(others))]
+        if weights is None:
+            return others[rng.randrange(len(others))]
+        return rng.choices(others, [weights[name] for name in others])[0]
+
+    def hard_weights(self, reference_players: Sequence[str]) -> dict[str, float]:
+        """The rest -> (1 - x)^2, x the champion's expected score against it from the league's Elo: AlphaStar's
+        prioritized fictitious self-play ("hard"), so most games go to the opponents it still loses to. An
+        opponent without a rating yet counts as even (x = 0.5)."""
+        ratings = self.ratings()
+        champion = ratings.get(self.champion)
+        weights = {}
+        for name in self.champions[:-1] + list(reference_players):
+            known = champion is not None and name in ratings
+            expected = expected_points(champion, ratings[name]) if known else 0.5
+            weights[name] = (1.0 - expected) ** 2
+        return weights
 
     # -- results and ratings -------------------------------------------------------
     def record(self, records: Sequence[GameRecord]) -> None:

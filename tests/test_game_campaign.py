@@ -24,6 +24,7 @@ from selfplay.game_distill import best_move, best_move_rate, best_moves, distill
 from selfplay.game_rewards import PlayoutReward
 from selfplay.game_play import start_at
 from selfplay.league import League, avoidable_losses
+from selfplay.ratings import expected_points
 from selfplay.state import CampaignState
 
 from cli_runner import run_cli
@@ -69,6 +70,7 @@ def settings(tmp_path, *extra):
     ("game.league.latest_probability=2", "game.league.latest_probability must be in [0, 1], got 2.0"),
     ("game.prompt=short", "game.prompt must be one of full, board, compact; got 'short'"),
     ("game.gate.on_reject=latest", "game.gate.on_reject must be one of champion, candidate; got 'latest'"),
+    ("game.league.opponent_weighting=easy", "game.league.opponent_weighting must be one of uniform, hard; got 'easy'"),
     ("game.eval.start_games=-2", "game.eval.start_games must be >= 0, got -2"),
     ("game.distill.learning_rate_decay=0", "game.distill.learning_rate_decay must be in (0, 1], got 0"),
     ("game.distill.max_rounds=0", "game.distill.max_rounds must be >= 1, got 0"),
@@ -123,6 +125,33 @@ def test_league_opponent_is_the_latest_champion_with_p_else_uniform_over_the_res
     assert League(game="tictactoe", champions=["generation_0"]).opponent(rng, 0.0, []) == "generation_0"
 
 
+def _results(first, second, wins, games):
+    return [[first, second, 1.0]] * wins + [[first, second, 0.0]] * (games - wins)
+
+
+def test_hard_weighting_sends_the_games_to_the_opponents_the_champion_still_loses_to():
+    results = (_results("generation_1", "random", 19, 20) + _results("generation_1", "greedy", 4, 20)
+               + _results("generation_0", "random", 10, 20))
+    league = League(game="connect_four", champions=["generation_0", "generation_1"], results=results)
+    weights = league.hard_weights(["random", "greedy", "alphabeta"])
+    ratings = league.ratings()
+    for name in ("generation_0", "random", "greedy"):
+        assert weights[name] == pytest.approx((1 - expected_points(ratings["generation_1"], ratings[name])) ** 2)
+    assert weights["alphabeta"] == 0.25  # never met: counted as even
+    assert weights["greedy"] > 10 * weights["random"]
+    rng = random.Random(1)
+    drawn = Counter(league.opponent(rng, 0.0, ["random", "greedy", "alphabeta"], weights) for _ in range(4000))
+    total = sum(weights.values())
+    for name, weight in weights.items():
+        assert abs(drawn[name] / 4000 - weight / total) < 0.03, (name, drawn)
+    assert {league.opponent(rng, 1.0, ["random"], weights) for _ in range(50)} == {"generation_1"}
+
+
+def test_hard_weighting_with_no_ratings_yet_is_uniform():
+    league = League(game="connect_four", champions=["generation_0"])
+    assert league.hard_weights(["random", "greedy"]) == {"random": 0.25, "greedy": 0.25}
+
+
 def test_playout_reward_scores_illegal_winning_and_losing_moves():
     game = get_game("tictactoe", answer_format="answer_line")
     winning = Board("XX." "OO." "...")  # X to move: 3 wins at once, anything else lets O win
@@ -147,7 +176,8 @@ def campaign(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("game")
     from selfplay.cli import main
 
-    assert main(["launch", CONFIG, *settings(tmp_path, "name=ttt")]) == 0
+    # "hard" league weighting here: the uniform rule is the same draw without weights (unit tests above).
+    assert main(["launch", CONFIG, *settings(tmp_path, "name=ttt", "game.league.opponent_weighting=hard")]) == 0
     client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'runs' / 'mlflow.db'}")
     runs = client.search_runs([client.get_experiment_by_name("ttt").experiment_id])
     return tmp_path / "runs" / "ttt", client, runs
@@ -187,6 +217,18 @@ def test_campaign_saves_the_league_and_its_games(campaign):
     gate = league["generations"][1]["gate"]
     assert gate["games"] >= 10 and gate["wins"] + gate["losses"] + gate["draws"] == gate["games"]
     assert CampaignState.load(run_dir).status == "finished"
+    for generation, rest in ((1, {"random", "greedy"}), (2, {"generation_0", "random", "greedy"})):
+        selection = json.loads((run_dir / "generations" / f"{generation:04d}" / "positions.json").read_text())
+        weights = selection["opponent_weights"]  # the champion's (1 - expected score)^2 against each of the rest
+        champion = league["generations"][generation - 1]["champion_generation"]
+        if champion == 1:  # generation 1 promoted: generation 2's rest also holds generation 0
+            assert set(weights) == rest
+        else:
+            assert set(weights) == rest - {"generation_0"}
+        assert all(0 < weight < 1 for weight in weights.values())
+        for played in selection["games"]:
+            assert f"generation_{champion}" in played["players"]
+            assert set(played["players"]) <= {f"generation_{champion}", *weights}
 
 
 @pytest.mark.slow
